@@ -1,0 +1,32 @@
+import DCEStorage
+import Foundation
+import Logging
+
+/// Everything the routes need, built once at start-up.
+public struct AppServices: Sendable {
+    public let database: any Database
+    public let ledger: Ledger
+    public let accounts: AccountDirectory
+    public let metrics: AppMetrics
+    /// The keyed hash of the admin key, or nil when admin routes are closed.
+    public let adminKeyHash: String?
+    /// Lets `/dashboard/login?key=…` sign a browser in from a link (for `--demo` only).
+    public let allowsLoginLinks: Bool
+    public let version: String
+    public let startedAt: ContinuousClock.Instant
+
+    public init(database: any Database, adminKey: String?, allowsLoginLinks: Bool = false, version: String = DCEVersion.current) {
+        self.database = database
+        self.ledger = Ledger(database: database)
+        self.accounts = AccountDirectory(database: database)
+        self.metrics = AppMetrics()
+        self.adminKeyHash = adminKey.map(SecretHash.hex(of:))
+        self.allowsLoginLinks = allowsLoginLinks
+        self.version = version
+        self.startedAt = .now
+    }
+}
+
+public enum DCEVersion {
+    public static let current = "0.1.0"
+}

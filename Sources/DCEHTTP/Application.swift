@@ -1,0 +1,65 @@
+import DCEDomain
+import DCEStorage
+import Hummingbird
+import Logging
+import Mustache
+import NIOCore
+
+/// Assembles every route of dce on one router. Tests build this same router in-process.
+public func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    let routeTable = RouteTableBox()
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    router.add(middleware: ErrorMiddleware(routes: routeTable))
+
+    SystemController(services: services).register(on: router)
+    DashboardController(services: services, templates: try DashboardController.loadTemplates()).register(on: router)
+
+    let v1 = router.group("v1")
+    v1.group("admin")
+        .add(middleware: AdminAuthenticator(adminKeyHash: services.adminKeyHash))
+        .addRoutes(AdminController(services: services).endpoints)
+    v1.group()
+        .add(middleware: AccountAuthenticator(accounts: services.accounts))
+        .addRoutes(EventsController(services: services).endpoints)
+        .addRoutes(CallsController(services: services).endpoints)
+
+    routeTable.fill(from: router)
+    return router
+}
+
+/// Builds the HTTP application around `buildRouter`.
+public func buildApplication(
+    services: AppServices, host: String, port: Int, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    Application(
+        router: try buildRouter(services),
+        configuration: .init(address: .hostname(host, port: port), serverName: "dce"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+        logger: logger
+    )
+}
+
+extension Router {
+    /// The routes in the form the OpenAPI document uses: `/v1/calls/{id}`.
+    public var routeTable: RouteTable {
+        RouteTable(entries: routes.map { route in
+            let path = "/" + route.path.components.map { component -> String in
+                let text = component.description
+                if text.hasPrefix(":") { return "{\(text.dropFirst())}" }
+                if text.hasPrefix("${") && text.hasSuffix("}") { return "{\(text.dropFirst(2).dropLast())}" }
+                return text
+            }.joined(separator: "/")
+            return RouteTable.Entry(method: route.method, path: path)
+        })
+    }
+}
+
+/// The route table is known only once every route is registered, after the error
+/// middleware that needs it was added; this box carries it across.
+final class RouteTableBox: @unchecked Sendable {
+    private var table = RouteTable(entries: [])
+    func fill<Context>(from router: Router<Context>) { table = router.routeTable }
+    func methods(matching path: String) -> Set<HTTPRequest.Method> { table.methods(matching: path) }
+}

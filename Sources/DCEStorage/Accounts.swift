@@ -1,0 +1,226 @@
+import Crypto
+import DCEDomain
+import Foundation
+import SQLKit
+
+public struct Account: Sendable, Hashable, Codable {
+    public let id: AccountID
+    public let name: String
+    public let createdAt: Timestamp
+}
+
+public struct APIKeyRecord: Sendable, Hashable, Codable {
+    public let id: String
+    public let accountID: AccountID
+    /// The visible start of the key, enough to recognise it in a list.
+    public let prefix: String
+    public let label: String?
+    public let createdAt: Timestamp
+    public let revokedAt: Timestamp?
+}
+
+/// A key exactly as issued: the only moment its secret part exists outside the caller.
+public struct IssuedAPIKey: Sendable {
+    public let record: APIKeyRecord
+    public let plaintext: String
+}
+
+public enum AccountError: Error, Equatable, CustomStringConvertible {
+    case nameTaken(String)
+    case invalidName(String)
+    case unknownAccount(String)
+    case unknownKey(String)
+
+    public var description: String {
+        switch self {
+        case .nameTaken(let name): "an account named '\(name)' already exists"
+        case .invalidName(let name): "'\(name)' is not a valid account name (1-64 letters, digits, '-', '_' or '.')"
+        case .unknownAccount(let name): "no account named '\(name)'"
+        case .unknownKey(let key): "no API key with id or prefix '\(key)'"
+        }
+    }
+}
+
+/// Accounts (tenants) and their API keys. Keys are stored as a keyed hash and a visible
+/// prefix; the plaintext is returned once, by `issueKey`, and never stored.
+public struct AccountDirectory: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func create(name: String) async throws -> Account {
+        guard (1...64).contains(name.count),
+              name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
+        else { throw AccountError.invalidName(name) }
+        let account = Account(id: AccountID(rawValue: Token.make(prefix: "acct")), name: name, createdAt: .now())
+        return try await database.write { sql in
+            let inserted = try await sql.raw("""
+                INSERT INTO accounts (id, name, created_at)
+                VALUES (\(bind: account.id.rawValue), \(bind: name), \(bind: account.createdAt.millisecondsSince1970))
+                ON CONFLICT (name) DO NOTHING
+                RETURNING id
+                """).first()
+            guard inserted != nil else { throw AccountError.nameTaken(name) }
+            return account
+        }
+    }
+
+    public func account(named name: String) async throws -> Account? {
+        try await database.read { sql in
+            try await sql.raw("SELECT id, name, created_at FROM accounts WHERE name = \(bind: name)")
+                .first().map(Self.decodeAccount)
+        }
+    }
+
+    public func account(id: AccountID) async throws -> Account? {
+        try await database.read { sql in
+            try await sql.raw("SELECT id, name, created_at FROM accounts WHERE id = \(bind: id.rawValue)")
+                .first().map(Self.decodeAccount)
+        }
+    }
+
+    public func all() async throws -> [Account] {
+        try await database.read { sql in
+            try await sql.raw("SELECT id, name, created_at FROM accounts ORDER BY name").all().map(Self.decodeAccount)
+        }
+    }
+
+    /// Issues a new key for an account. The plaintext is in the result and nowhere else.
+    public func issueKey(for accountID: AccountID, label: String? = nil) async throws -> IssuedAPIKey {
+        let prefix = Token.random(length: 10)
+        let secret = Token.random(length: 32)
+        let plaintext = "dce_\(prefix)_\(secret)"
+        let record = APIKeyRecord(
+            id: Token.make(prefix: "key"), accountID: accountID, prefix: "dce_\(prefix)",
+            label: label, createdAt: .now(), revokedAt: nil
+        )
+        try await database.write { sql in
+            try await sql.raw("""
+                INSERT INTO api_keys (id, account_id, prefix, key_hash, label, created_at)
+                VALUES (\(bind: record.id), \(bind: accountID.rawValue), \(bind: record.prefix),
+                        \(bind: SecretHash.hex(of: plaintext)), \(bind: label), \(bind: record.createdAt.millisecondsSince1970))
+                """).run()
+        }
+        return IssuedAPIKey(record: record, plaintext: plaintext)
+    }
+
+    public func keys(for accountID: AccountID) async throws -> [APIKeyRecord] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT id, account_id, prefix, label, created_at, revoked_at FROM api_keys
+                WHERE account_id = \(bind: accountID.rawValue) ORDER BY created_at
+                """).all().map(Self.decodeKey)
+        }
+    }
+
+    /// Revokes a key by its id or visible prefix. Revoking twice is harmless.
+    @discardableResult
+    public func revokeKey(_ idOrPrefix: String) async throws -> APIKeyRecord {
+        let now = Timestamp.now().millisecondsSince1970
+        return try await database.write { sql in
+            try await sql.raw("""
+                UPDATE api_keys SET revoked_at = \(bind: now)
+                WHERE (id = \(bind: idOrPrefix) OR prefix = \(bind: idOrPrefix)) AND revoked_at IS NULL
+                """).run()
+            guard let row = try await sql.raw("""
+                SELECT id, account_id, prefix, label, created_at, revoked_at FROM api_keys
+                WHERE id = \(bind: idOrPrefix) OR prefix = \(bind: idOrPrefix)
+                """).first()
+            else { throw AccountError.unknownKey(idOrPrefix) }
+            return try Self.decodeKey(row)
+        }
+    }
+
+    /// The account a presented key belongs to, or nil for an unknown, malformed or revoked key.
+    public func authenticate(key presented: String) async throws -> AccountID? {
+        let parts = presented.split(separator: "_")
+        guard parts.count == 3, parts[0] == "dce" else { return nil }
+        let prefix = "dce_\(parts[1])"
+        guard let row = try await database.read({ sql in
+            try await sql.raw("SELECT account_id, key_hash, revoked_at FROM api_keys WHERE prefix = \(bind: prefix)").first()
+        }) else { return nil }
+        let storedHash = try row.decode(column: "key_hash", as: String.self)
+        guard SecretHash.matches(presented, hex: storedHash) else { return nil }
+        guard try row.decodeNil(column: "revoked_at") else { return nil }
+        return AccountID(rawValue: try row.decode(column: "account_id", as: String.self))
+    }
+
+    static func decodeAccount(_ row: any SQLRow) throws -> Account {
+        Account(
+            id: AccountID(rawValue: try row.decode(column: "id", as: String.self)),
+            name: try row.decode(column: "name", as: String.self),
+            createdAt: Timestamp(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self))
+        )
+    }
+
+    static func decodeKey(_ row: any SQLRow) throws -> APIKeyRecord {
+        APIKeyRecord(
+            id: try row.decode(column: "id", as: String.self),
+            accountID: AccountID(rawValue: try row.decode(column: "account_id", as: String.self)),
+            prefix: try row.decode(column: "prefix", as: String.self),
+            label: try row.decode(column: "label", as: String?.self),
+            createdAt: Timestamp(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Timestamp.init(millisecondsSince1970:))
+        )
+    }
+}
+
+/// Keyed hashes of secrets, compared in constant time.
+///
+/// The HMAC key is a fixed, public domain-separation label, not a secret: API keys are
+/// 190 bits of randomness, so a fast hash is enough, and HMAC gives us swift-crypto's
+/// constant-time `isValidAuthenticationCode` for the comparison.
+public enum SecretHash {
+    static let label = SymmetricKey(data: Data("dce.secret-hash.v1".utf8))
+
+    public static func hex(of secret: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: label).hexString
+    }
+
+    public static func matches(_ presented: String, hex stored: String) -> Bool {
+        guard let storedBytes = Data(hexString: stored) else { return false }
+        return HMAC<SHA256>.isValidAuthenticationCode(storedBytes, authenticating: Data(presented.utf8), using: label)
+    }
+}
+
+/// Random identifiers and secrets.
+public enum Token {
+    static let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
+
+    /// `length` characters from an unambiguous alphabet, from the system's secure generator.
+    public static func random(length: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+    }
+
+    /// `call_8f3k…`: a prefixed id, sortable by creation time to the millisecond.
+    public static func make(prefix: String) -> String {
+        let millis = UInt64(Timestamp.now().millisecondsSince1970)
+        let time = String(millis, radix: 36)
+        return "\(prefix)_\(String(repeating: "0", count: max(0, 9 - time.count)))\(time)\(random(length: 12))"
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}
+
+extension MessageAuthenticationCode {
+    var hexString: String { Array(self).hexString }
+}
+
+extension Data {
+    init?(hexString: String) {
+        guard hexString.count % 2 == 0 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(hexString.count / 2)
+        var index = hexString.startIndex
+        while index < hexString.endIndex {
+            let next = hexString.index(index, offsetBy: 2)
+            guard let byte = UInt8(hexString[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self.init(bytes)
+    }
+}

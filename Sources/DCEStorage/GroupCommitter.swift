@@ -1,0 +1,66 @@
+import SQLKit
+
+/// Runs concurrent writes together in one transaction, each in its own savepoint, so that
+/// a burst of webhooks costs one commit (one fsync) instead of one per request, and one
+/// bad write fails alone. Every caller returns only after the shared commit succeeded:
+/// a 2xx built on its result means the data is durable.
+actor GroupCommitter {
+    private struct Job: Sendable {
+        let work: @Sendable (any SQLDatabase) async throws -> any Sendable
+        let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    private let database: any Database
+    private let maximumBatch: Int
+    private var pending: [Job] = []
+    private var draining = false
+
+    init(database: any Database, maximumBatch: Int = 128) {
+        self.database = database
+        self.maximumBatch = maximumBatch
+    }
+
+    func submit<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            pending.append(Job(work: { try await work($0) }, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+        return result as! T
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(maximumBatch))
+            pending.removeFirst(batch.count)
+            let outcomes: [Result<any Sendable, any Error>]
+            do {
+                outcomes = try await database.write { sql in
+                    var results: [Result<any Sendable, any Error>] = []
+                    results.reserveCapacity(batch.count)
+                    for (index, job) in batch.enumerated() {
+                        let savepoint = "job\(index)"
+                        try await sql.raw("SAVEPOINT \(unsafeRaw: savepoint)").run()
+                        do {
+                            results.append(.success(try await job.work(sql)))
+                            try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
+                        } catch {
+                            try await sql.raw("ROLLBACK TO SAVEPOINT \(unsafeRaw: savepoint)").run()
+                            try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
+                            results.append(.failure(error))
+                        }
+                    }
+                    return results
+                }
+            } catch {
+                outcomes = batch.map { _ in .failure(error) }
+            }
+            for (job, outcome) in zip(batch, outcomes) {
+                job.continuation.resume(with: outcome)
+            }
+        }
+        draining = false
+    }
+}

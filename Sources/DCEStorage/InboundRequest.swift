@@ -1,0 +1,88 @@
+import DCEDomain
+import Foundation
+
+/// An HTTP request to an ingestion endpoint, kept verbatim before anything reads it.
+public struct InboundRequest: Sendable {
+    public var source: Source
+    public var method: String
+    public var path: String
+    public var contentType: String?
+    /// The headers that matter to replay or audit a delivery (never credentials).
+    public var headers: [String: String]
+    public var body: [UInt8]
+    public var receivedAt: Timestamp
+
+    public init(
+        source: Source, method: String, path: String, contentType: String?,
+        headers: [String: String], body: [UInt8], receivedAt: Timestamp = .now()
+    ) {
+        self.source = source
+        self.method = method
+        self.path = path
+        self.contentType = contentType
+        self.headers = headers
+        self.body = body
+        self.receivedAt = receivedAt
+    }
+
+    /// The body as stored: UTF-8 text when it is text, base64 otherwise.
+    var storedBody: (text: String, encoding: String) {
+        if let text = String(validating: body, as: UTF8.self) { return (text, "utf8") }
+        return (Data(body).base64EncodedString(), "base64")
+    }
+
+    var headersJSON: String {
+        let data = (try? JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A call event ready to append, with the verbatim JSON (or form) it was read from.
+public struct IncomingEvent: Sendable {
+    public var event: CallEvent
+    public var payload: String
+
+    public init(event: CallEvent, payload: String) {
+        self.event = event
+        self.payload = payload
+    }
+}
+
+/// What the ledger answered for one event. A duplicate gets the answer of the first.
+public struct AppendOutcome: Sendable, Hashable, Codable {
+    public let idempotencyKey: String
+    public let eventID: Int64
+    public let callID: CallID
+    public let duplicate: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case idempotencyKey = "idempotency_key"
+        case eventID = "event_id"
+        case callID = "call_id"
+        case duplicate
+    }
+}
+
+/// An event as stored: its verbatim payload and what dce read from it.
+public struct StoredEvent: Sendable, Hashable {
+    public let id: Int64
+    public let source: Source
+    public let idempotencyKey: String
+    public let externalCallID: String
+    public let type: String?
+    public let occurredAt: Timestamp
+    public let receivedAt: Timestamp
+    public let payload: String
+    public let fields: CallFields
+}
+
+/// A delivery that could not be read, kept with the reason.
+public struct DeadLetter: Sendable, Hashable {
+    public let id: String
+    public let accountID: AccountID?
+    public let source: Source
+    public let receivedAt: Timestamp
+    public let reason: String
+    public let field: String?
+    public let body: String
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// A `postgres://user:password@host:port/database` address, parsed.
+public struct PostgresURL: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var requireTLS: Bool
+
+    public struct Invalid: Error { public let reason: String }
+
+    public init(parsing text: String) throws(Invalid) {
+        guard let components = URLComponents(string: text), let scheme = components.scheme,
+              scheme == "postgres" || scheme == "postgresql"
+        else { throw Invalid(reason: "not a postgres:// URL") }
+        guard let host = components.host, !host.isEmpty else { throw Invalid(reason: "no host") }
+        guard let user = components.user, !user.isEmpty else { throw Invalid(reason: "no user name") }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw Invalid(reason: "no database name in the path") }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = user.removingPercentEncoding ?? user
+        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database
+        let sslmode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value
+        self.requireTLS = sslmode == "require" || sslmode == "verify-full"
+    }
+
+    public func with(database: String) -> PostgresURL {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+}
+
+/// PostgreSQL through postgres-nio's `PostgresClient`, which pools connections itself.
+public final class PostgresBackend: Database {
+    public let engine = DatabaseEngine.postgres
+    public let logger: Logger
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+
+    private init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        self.runner = Task { await client.run() }
+    }
+
+    public static func open(url: PostgresURL, maximumConnections: Int = 16, logger: Logger) async throws -> PostgresBackend {
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password,
+            database: url.database, tls: url.requireTLS ? .require(.clientDefault) : .disable
+        )
+        configuration.options.maximumConnections = maximumConnections
+        let backend = PostgresBackend(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        // Fail fast on a wrong address or password rather than on the first request.
+        _ = try await backend.read { sql in try await sql.raw("SELECT 1 AS one").all() }
+        return backend
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await body(connection.sql(queryLogLevel: nil))
+        }
+    }
+
+    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            let sql = connection.sql(queryLogLevel: nil)
+            try await sql.raw("BEGIN").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func close() async {
+        runner.cancel()
+        await runner.value
+    }
+}

@@ -1,0 +1,106 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import SQLiteKit
+import SQLiteNIO
+
+/// SQLite in WAL mode: one writer connection, so that writers never wait on each other's
+/// locks inside this process, and a few reader connections that see committed data
+/// while a write is under way.
+public final class SQLiteBackend: Database {
+    public let engine = DatabaseEngine.sqlite
+    public let logger: Logger
+    public let path: String
+    private let writer: ConnectionPool<SQLiteConnection>
+    private let readers: ConnectionPool<SQLiteConnection>
+
+    private init(path: String, writer: ConnectionPool<SQLiteConnection>, readers: ConnectionPool<SQLiteConnection>, logger: Logger) {
+        self.path = path
+        self.writer = writer
+        self.readers = readers
+        self.logger = logger
+    }
+
+    public static func open(path: String, readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
+        func connect() async throws -> SQLiteConnection {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            let sql = connection.sql(queryLogLevel: nil)
+            // WAL lets readers run beside the writer; NORMAL sync is durable in WAL mode
+            // except against power loss of the last transaction, so use FULL: a 2xx means durable.
+            try await sql.raw("PRAGMA journal_mode = WAL").run()
+            try await sql.raw("PRAGMA synchronous = FULL").run()
+            try await sql.raw("PRAGMA foreign_keys = ON").run()
+            try await sql.raw("PRAGMA busy_timeout = 5000").run()
+            return connection
+        }
+        let writer = try await connect()
+        var readerConnections: [SQLiteConnection] = []
+        for _ in 0..<readerCount { readerConnections.append(try await connect()) }
+        return SQLiteBackend(
+            path: path,
+            writer: ConnectionPool([writer]),
+            readers: ConnectionPool(readerConnections),
+            logger: logger
+        )
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await readers.withConnection { connection in
+            try await body(connection.sql(queryLogLevel: nil))
+        }
+    }
+
+    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writer.withConnection { connection in
+            let sql = connection.sql(queryLogLevel: nil)
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func close() async {
+        for connection in await writer.drain() + readers.drain() {
+            try? await connection.close()
+        }
+    }
+}
+
+/// A fixed set of connections lent out one caller at a time, first come first served.
+actor ConnectionPool<Connection: Sendable> {
+    private var idle: [Connection]
+    private var waiters: [CheckedContinuation<Connection, Never>] = []
+
+    init(_ connections: [Connection]) { idle = connections }
+
+    func withConnection<T: Sendable>(_ body: @Sendable (Connection) async throws -> T) async throws -> T {
+        let connection = await acquire()
+        defer { release(connection) }
+        return try await body(connection)
+    }
+
+    private func acquire() async -> Connection {
+        if let connection = idle.popLast() { return connection }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release(_ connection: Connection) {
+        if waiters.isEmpty {
+            idle.append(connection)
+        } else {
+            waiters.removeFirst().resume(returning: connection)
+        }
+    }
+
+    func drain() -> [Connection] {
+        defer { idle = [] }
+        return idle
+    }
+}

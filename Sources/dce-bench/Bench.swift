@@ -1,0 +1,3 @@
+import ArgumentParser
+import AsyncHTTPClient
+@main struct Bench: AsyncParsableCommand { func run() async throws {} }

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct DCECommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dce",
+        abstract: "dce, the call exchange: one ledger for every call-tracking platform.",
+        subcommands: [ServeCommand.self, MigrateCommand.self, AccountsCommand.self, KeysCommand.self]
+    )
+}
