@@ -77,22 +77,33 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // Shared by the test targets: a fresh database on each engine.
+        .target(
+            name: "DCETestSupport",
+            dependencies: [
+                "DCEStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/DCETestSupport"
+        ),
         .testTarget(name: "DCEDomainTests", dependencies: ["DCEDomain"]),
         .testTarget(
             name: "DCEStorageTests",
-            dependencies: ["DCEDomain", "DCEStorage"]
+            dependencies: ["DCEDomain", "DCEStorage", "DCETestSupport", .product(name: "SQLKit", package: "sql-kit")]
         ),
         .testTarget(
             name: "DCEHTTPTests",
             dependencies: [
-                "DCEDomain", "DCEStorage", "DCEHTTP",
+                "DCEDomain", "DCEStorage", "DCEHTTP", "DCETestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "DCEEndToEndTests",
             dependencies: [
-                "DCEDomain",
+                "DCEDomain", "DCEStorage", "DCETestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
