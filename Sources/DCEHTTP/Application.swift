@@ -23,6 +23,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .add(middleware: AccountAuthenticator(accounts: services.accounts))
         .addRoutes(EventsController(services: services).endpoints)
         .addRoutes(CallsController(services: services).endpoints)
+        .addRoutes(NumbersController(services: services).endpoints)
 
     routeTable.fill(from: router)
     return router
