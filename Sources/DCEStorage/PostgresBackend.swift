@@ -59,6 +59,8 @@ public final class PostgresBackend: Database {
         )
         configuration.options.maximumConnections = maximumConnections
         let backend = PostgresBackend(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        // Give the client's run loop a moment to start before the first lease.
+        try await Task.sleep(for: .milliseconds(5))
         // Fail fast on a wrong address or password rather than on the first request.
         _ = try await backend.read { sql in try await sql.raw("SELECT 1 AS one").all() }
         return backend
