@@ -98,7 +98,8 @@ let package = Package(
             dependencies: [
                 "DCEDomain", "DCEStorage", "DCEHTTP", "DCETestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
+            ],
+            resources: [.copy("Ribbon/Fixtures")]
         ),
         .testTarget(
             name: "DCEEndToEndTests",

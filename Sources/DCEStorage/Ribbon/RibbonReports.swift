@@ -252,7 +252,7 @@ public struct RibbonReports: Sendable {
         return parts.joined(separator: " AND ")
     }
 
-    /// Logged events newest first: one page, and how many match in all.
+    /// Logged events newest first (ties: the later logged first): one page, and how many match in all.
     public func logs(_ filter: RibbonFilter, accountID: AccountID, offset: Int, limit: Int) async throws -> (entries: [RibbonLogEntry], total: Int) {
         try await database.read { sql in
             let conditions = Self.logConditions(filter, accountID: accountID)
@@ -262,7 +262,7 @@ public struct RibbonReports: Sendable {
             let entries = try await sql.raw("""
                 SELECT l.log_id, l.event, l.occurred_at, l.session_id, r.payload
                 FROM ribbon_call_logs l JOIN ribbon_sessions s ON s.session_id = l.session_id JOIN raw_events r ON r.id = l.raw_event_id
-                WHERE \(conditions) ORDER BY l.occurred_at DESC, l.log_id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
+                WHERE \(conditions) ORDER BY l.occurred_at DESC, l.raw_event_id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
                 """).all().map(Self.decodeLog)
             return (entries, Int(total))
         }
@@ -277,7 +277,7 @@ public struct RibbonReports: Sendable {
                 SELECT l.log_id, l.event, l.occurred_at, l.session_id, r.payload
                 FROM ribbon_call_logs l JOIN raw_events r ON r.id = l.raw_event_id
                 WHERE l.account_id = \(bind: accountID.rawValue) AND l.session_id IN (\(list))
-                ORDER BY l.occurred_at ASC, l.log_id ASC
+                ORDER BY l.occurred_at ASC, l.raw_event_id ASC
                 """).all().map(Self.decodeLog)
         }
     }
