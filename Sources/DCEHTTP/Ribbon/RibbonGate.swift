@@ -63,6 +63,7 @@ struct RibbonGate: Sendable {
         }
         if let origin = request.headers[.origin] {
             try check(origin, field: "Origin", client: client)
+            RibbonCORS.admission?.admit(origin)
         }
         return client
     }
@@ -89,20 +90,30 @@ extension HTTPField.Name {
     static let contentDisposition = HTTPField.Name("Content-Disposition")!
 }
 
-/// CORS for `/api/ribbon/…`: a response names the request's own origin, and only once the
-/// gate has found that origin among the client's domains. Never `*`.
+/// CORS for `/api/ribbon/…`: a response, or an error, names the request's own origin only
+/// once the gate has found that origin among the admitted client's domains. Never `*`.
 struct RibbonCORS: RouterMiddleware {
     typealias Context = AppRequestContext
 
+    /// What the gate decided about the current request's origin.
+    final class Admission: @unchecked Sendable {
+        private let lock = NSLock()
+        private var origin: String?
+        func admit(_ origin: String) { lock.withLock { self.origin = origin } }
+        var admitted: String? { lock.withLock { origin } }
+    }
+
+    @TaskLocal static var admission: Admission?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let origin = request.headers[.origin] else { return try await next(request, context) }
+        guard request.headers[.origin] != nil else { return try await next(request, context) }
+        let admission = Admission()
         do {
-            var response = try await next(request, context)
-            Self.allow(origin, in: &response.headers)
+            var response = try await Self.$admission.withValue(admission) { try await next(request, context) }
+            if let origin = admission.admitted { Self.allow(origin, in: &response.headers) }
             return response
-        } catch var error as APIError where error.status == .tooManyRequests || error.status == .badRequest || error.status == .notFound {
-            // These come after the gate admitted the origin; the page may read them.
-            Self.allow(origin, in: &error.extraHeaders)
+        } catch var error as APIError {
+            if let origin = admission.admitted { Self.allow(origin, in: &error.extraHeaders) }
             throw error
         }
     }

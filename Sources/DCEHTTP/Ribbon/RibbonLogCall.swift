@@ -127,7 +127,10 @@ struct RibbonLogEvent {
         var fields = CallFields()
         if facts.callDirection == "outbound" { fields.destinationNumber = phone } else { fields.callerPhone = phone }
         fields.durationSeconds = duration
-        if claim.isNew { fields.callStartedAt = occurredAt }
+        if claim.isNew {
+            // A call first heard of at its end started `duration` seconds before.
+            fields.callStartedAt = event == "callEnded" ? occurredAt.adding(seconds: -Int64(duration ?? 0)) : occurredAt
+        }
         switch event {
         case "incoming":
             fields.status = .ringing

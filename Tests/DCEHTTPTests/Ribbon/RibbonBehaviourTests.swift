@@ -68,6 +68,14 @@ import Testing
             #expect(summary["inboundCalls"] == 1)
             #expect(summary["totalDuration"] == 0)
             #expect((analytics.json["recentCalls"] as? [[String: Any]])?.first?["status"] as? String == "missed")
+
+            // A call first reported at its end started its duration earlier.
+            try await client.logCall(key: ribbon.key, event: "callEnded", callSid: "CA2", at: "2025-10-12T12:03:00Z", duration: 180)
+            let calls = try await client.ribbonGet("/api/ribbon/customer/CUST001/calls", key: ribbon.key)
+            let latest = try #require((calls.json["calls"] as? [[String: Any]])?.first)
+            #expect(latest["startTime"] as? String == "2025-10-12T12:00:00Z")
+            #expect(latest["endTime"] as? String == "2025-10-12T12:03:00Z")
+            #expect(latest["status"] as? String == "completed")
         }
     }
 
@@ -127,6 +135,17 @@ import Testing
             let stranger = try await client.execute(uri: "/api/ribbon/log-call", method: .options, headers: [.originName: "https://evil.example"])
             #expect(stranger.status == .forbidden)
             #expect(stranger.headers[.accessControlAllowOriginName] == nil)
+
+            // An error after admission is readable by the page; one before it is not.
+            let badFilter = try await client.ribbonGet("/api/ribbon/analytics?limit=0", key: ribbon.key, headers: [.originName: "https://yourcrm.com"])
+            #expect(badFilter.status == .badRequest)
+            #expect(badFilter.headers[.accessControlAllowOriginName] == "https://yourcrm.com")
+            let malformed = try await client.execute(uri: "/api/ribbon/log-call", method: .post,
+                                                     headers: [.originName: "https://yourcrm.com", .contentType: "application/json"], body: .json("{"))
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.headers[.accessControlAllowOriginName] == nil)
+            let otherOrigin = try await client.ribbonGet("/api/ribbon/config", key: ribbon.key, headers: [.originName: "https://evil.example"])
+            #expect(otherOrigin.headers[.accessControlAllowOriginName] == nil)
 
             let withoutOrigin = try await client.ribbonGet("/api/ribbon/config", key: ribbon.key)
             #expect(withoutOrigin.headers[.accessControlAllowOriginName] == nil)
