@@ -105,7 +105,8 @@ public struct RibbonReports: Sendable {
     static let sessions: SQLQueryString = "ribbon_sessions s JOIN calls c ON c.id = s.call_id AND c.account_id = s.account_id"
 
     static func conditions(_ filter: RibbonFilter, accountID: AccountID) -> SQLQueryString {
-        var parts: [SQLQueryString] = ["s.account_id = \(bind: accountID.rawValue)"]
+        // Scoping the calls too lets the time range use the ledger's (account_id, sort_at) index.
+        var parts: [SQLQueryString] = ["s.account_id = \(bind: accountID.rawValue)", "c.account_id = \(bind: accountID.rawValue)"]
         if let from = filter.from { parts.append("c.sort_at >= \(bind: from.millisecondsSince1970)") }
         if let until = filter.until { parts.append("c.sort_at < \(bind: until.millisecondsSince1970)") }
         if let customer = filter.customerID { parts.append("s.customer_id = \(bind: customer)") }
