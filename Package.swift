@@ -102,7 +102,8 @@ let package = Package(
             dependencies: [
                 "DCEDomain", "DCEStorage", "DCEHTTP", "DCETestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
+            ],
+            resources: [.copy("Ribbon/Fixtures")]
         ),
         .testTarget(
             name: "DCEEndToEndTests",
