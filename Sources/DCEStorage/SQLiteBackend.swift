@@ -31,7 +31,7 @@ public final class SQLiteBackend: Database {
             try await sql.raw("PRAGMA journal_mode = WAL").run()
             try await sql.raw("PRAGMA synchronous = FULL").run()
             try await sql.raw("PRAGMA foreign_keys = ON").run()
-            try await sql.raw("PRAGMA busy_timeout = 5000").run()
+            try await sql.raw("PRAGMA busy_timeout = 30000").run()
             return connection
         }
         let writer = try await connect()
