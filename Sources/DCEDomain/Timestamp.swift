@@ -18,17 +18,12 @@ public struct Timestamp: Hashable, Sendable, Comparable, Codable, CustomStringCo
     /// offset, a bare date (`2026-11-02`, midnight UTC), and `2026-11-02 10:00:00` (UTC).
     public init?(parsing text: String) {
         let trimmed = text.trimmingWhitespace()
-        for format in Self.formats {
-            if let date = format.parse(trimmed) {
-                self.init(date)
-                return
-            }
-        }
-        return nil
+        guard let millis = ISO8601.parse(trimmed) else { return nil }
+        self.init(millisecondsSince1970: millis)
     }
 
     /// `2026-11-02T10:00:00.000Z`
-    public var iso8601: String { Self.output.string(from: date) }
+    public var iso8601: String { ISO8601.format(millisecondsSince1970) }
     public var description: String { iso8601 }
 
     public init(from decoder: any Decoder) throws {
@@ -44,39 +39,4 @@ public struct Timestamp: Hashable, Sendable, Comparable, Codable, CustomStringCo
         var container = encoder.singleValueContainer()
         try container.encode(iso8601)
     }
-
-    private struct Format: @unchecked Sendable {
-        let formatter: ISO8601DateFormatter?
-        let fallback: DateFormatter?
-        func parse(_ s: String) -> Date? { formatter?.date(from: s) ?? fallback?.date(from: s) }
-    }
-
-    nonisolated(unsafe) private static let output: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
-
-    private static let formats: [Format] = {
-        func iso(_ options: ISO8601DateFormatter.Options) -> Format {
-            let f = ISO8601DateFormatter()
-            f.formatOptions = options
-            return Format(formatter: f, fallback: nil)
-        }
-        func plain(_ pattern: String) -> Format {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = pattern
-            return Format(formatter: nil, fallback: f)
-        }
-        return [
-            iso([.withInternetDateTime, .withFractionalSeconds]),
-            iso([.withInternetDateTime]),
-            plain("yyyy-MM-dd'T'HH:mm:ss"),
-            plain("yyyy-MM-dd'T'HH:mm:ss.SSS"),
-            plain("yyyy-MM-dd HH:mm:ss"),
-            plain("yyyy-MM-dd"),
-        ]
-    }()
 }

@@ -84,3 +84,27 @@ import Testing
         #expect(Timestamp(parsing: "yesterday") == nil)
     }
 }
+
+@Suite struct ISO8601Tests {
+    @Test(arguments: [
+        "1970-01-01T00:00:00.000Z", "2026-11-02T10:00:00.250Z", "2024-02-29T23:59:59.999Z",
+        "1969-12-31T23:59:59.999Z", "2000-03-01T00:00:00.000Z", "2099-12-31T12:34:56.789Z",
+    ])
+    func formatsAndParsesBackExactly(text: String) throws {
+        let parsed = try #require(Timestamp(parsing: text))
+        #expect(parsed.iso8601 == text)
+    }
+
+    @Test func agreesWithFoundationOnOffsetsAndFractions() throws {
+        #expect(Timestamp(parsing: "2026-11-02T10:00:00+0530")?.millisecondsSince1970 == Timestamp(parsing: "2026-11-02T04:30:00Z")?.millisecondsSince1970)
+        #expect(Timestamp(parsing: "2026-11-02T10:00:00.5Z")?.millisecondsSince1970 == 1_793_613_600_500)
+        #expect(Timestamp(parsing: "2026-11-02T10:00Z")?.millisecondsSince1970 == 1_793_613_600_000)
+        let now = Date(timeIntervalSince1970: 1_793_613_600.25)
+        #expect(Timestamp(now).iso8601 == "2026-11-02T10:00:00.250Z")
+    }
+
+    @Test(arguments: ["2026-02-30", "2026-13-01", "2026-11-02T24:00:00Z", "2026-11-02T10:00:00Q", "2026-11-02T10:00:00.Z", "0026-1-2"])
+    func refusesImpossibleDates(text: String) {
+        #expect(Timestamp(parsing: text) == nil)
+    }
+}
