@@ -30,6 +30,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
     RingPoolsController(services: services).register(on: router)
     AllocateNumberController(services: services).register(on: router)
     VisitorNumbersController(services: services).register(on: router)
+    VisitorTagsController(services: services).register(on: router)
     DNIScriptController().register(on: router)
 
     routeTable.fill(from: router)

@@ -27,9 +27,12 @@ struct LeasesBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            let key = try await poolKey ?? createPool(client)
+            let key: String
+            if let poolKey { key = poolKey } else { key = try await createPool(client) }
             let result = try await storm(client, key: key)
             print(result)
             try await client.shutdown()

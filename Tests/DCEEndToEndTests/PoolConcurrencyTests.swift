@@ -33,15 +33,19 @@ final class DCEServer: @unchecked Sendable {
         let found: String? = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 var text = ""
+                var resumed = false
+                // Keeps reading after the address is found, so the server never blocks on a full pipe.
                 while true {
                     let data = handle.availableData
-                    if data.isEmpty { continuation.resume(returning: nil); return }
+                    if data.isEmpty { break }
+                    guard !resumed else { continue }
                     text += String(decoding: data, as: UTF8.self)
                     if let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
                         continuation.resume(returning: String(text[range]))
-                        return
+                        resumed = true
                     }
                 }
+                if !resumed { continuation.resume(returning: nil) }
             }
         }
         guard let found else {
@@ -87,8 +91,20 @@ final class DCEServer: @unchecked Sendable {
 
     /// Fires `count` number requests spread over `servers`, all at once; returns the leased numbers.
     static func storm(_ servers: [DCEServer], key: String, count: Int) async throws -> (leased: [String], misses: Int) {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(60))))
-        defer { try? client.syncShutdown() }
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(60)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            let result = try await storm(client, servers, key: key, count: count)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    static func storm(_ client: HTTPClient, _ servers: [DCEServer], key: String, count: Int) async throws -> (leased: [String], misses: Int) {
         let page = Data("https://shop.example/?utm_source=load".utf8).base64EncodedString()
         let results = try await withThrowingTaskGroup(of: (String?, Bool).self) { group in
             for index in 0..<count {
@@ -108,7 +124,7 @@ final class DCEServer: @unchecked Sendable {
             }
             return try await group.reduce(into: [(String?, Bool)]()) { $0.append($1) }
         }
-        #expect(results.allSatisfy(\.1), "every request is answered 200")
+        #expect(results.allSatisfy { $0.1 }, "every request is answered 200")
         let leased = results.compactMap(\.0)
         return (leased, results.count - leased.count)
     }

@@ -76,6 +76,17 @@ import Testing
             let statuses = try #require(ping.json["numbers"] as? [[String: Any]])
             #expect(statuses.map { $0["is_active"] as? String } == ["true", "false"])
 
+            // run: number.add_tags, then number.remove_tags_by_keys
+            let tagged = try await client.execute(uri: "/api/v1/numbers/tag", method: .post, headers: [.contentType: "application/json"],
+                                                  body: .json(#"{"tag_values": {"lead": "hot", "score": 7}, "ids": [\#(id)], "campaign_key": "\#(key)"}"#))
+            #expect(tagged.status == .ok)
+            let taggedValues = (tagged.json["numbers"] as? [[String: Any]])?.first?["tag_values"] as? [String: String]
+            #expect(taggedValues?["lead"] == "hot")
+            #expect(taggedValues?["score"] == "7")
+            let untagged = try await client.execute(uri: "/api/v1/numbers/untag/keys", method: .post, headers: [.contentType: "application/json"],
+                                                    body: .json(#"{"tag_keys": ["score"], "ids": [\#(id)], "campaign_key": "\#(key)"}"#))
+            #expect((untagged.json["numbers"] as? [[String: Any]])?.first?["tag_values"] as? [String: String] == taggedValues.map { $0.filter { $0.key != "score" } })
+
             // run: a vendor reports a call to the leased number
             let event = #"{"idempotency_key": "c-1", "external_call_id": "c-1", "tracking_number": "\#(e164)", "call_started_at": "\#(Timestamp.now().iso8601)"}"#
             let appended = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key), body: .json(event))
@@ -86,6 +97,7 @@ import Testing
             #expect(metadata["gclid"] == "abc")
             #expect(metadata["page_url"] == page)
             #expect(metadata["visitor_id"] == number["visitor_id"] as? String)
+            #expect(metadata["lead"] == "hot")
         }
     }
 
@@ -144,9 +156,14 @@ import Testing
             #expect(shown.json["leased"] as? Int == 1)
             #expect(shown.json["overflow_number"] as? String == "+18665550101")
             let metrics = try await client.execute(uri: "/metrics", method: .get)
-            #expect(metrics.text.contains("dce_pool_size{account=\"\(account.account.id)\",pool=\"\(id)\"} 2"))
-            #expect(metrics.text.contains("dce_pool_leased{account=\"\(account.account.id)\",pool=\"\(id)\"} 1"))
-            #expect(metrics.text.contains("dce_pool_misses{account=\"\(account.account.id)\",pool=\"\(id)\"} 1"))
+            func gauge(_ name: String) -> Double? {
+                metrics.text.split(separator: "\n").first { $0.hasPrefix("\(name){") && $0.contains("pool=\"\(id)\"") }
+                    .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            }
+            #expect(gauge("dce_pool_size") == 2)
+            #expect(gauge("dce_pool_leased") == 1)
+            #expect(gauge("dce_pool_free") == 1)
+            #expect(gauge("dce_pool_misses") == 1)
         }
     }
 

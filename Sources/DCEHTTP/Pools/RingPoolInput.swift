@@ -11,12 +11,13 @@ struct RecordInvalid: Error, HTTPResponseError {
     var status: HTTPResponse.Status { .forbidden }
     var headers: HTTPFields { [.contentType: "application/json; charset=utf-8"] }
 
+    struct Body: Encodable { let errors: Errors }
+    struct Errors: Encodable {
+        let `class`: String
+        let invalid_data: String
+    }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        struct Body: Encodable { let errors: Errors }
-        struct Errors: Encodable {
-            let `class`: String
-            let invalid_data: String
-        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(Body(errors: Errors(class: "RecordInvalid", invalid_data: invalidData)))

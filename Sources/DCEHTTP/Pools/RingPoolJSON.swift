@@ -1,5 +1,6 @@
 import DCEDomain
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// A RingPool as Invoca's GET shows it (every seed property, absent values as null),

@@ -1,6 +1,7 @@
 import DCEDomain
 import DCEStorage
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 

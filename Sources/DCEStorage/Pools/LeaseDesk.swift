@@ -188,3 +188,50 @@ public struct LeaseDesk: Sendable {
         )
     }
 }
+
+/// A change to the tags of a visitor's session (retreaver-js's add, replace and remove tags).
+public enum SessionTagChange: Sendable {
+    case add([String: String])
+    case remove([String: String])
+    case removeKeys([String])
+    case removeAll
+}
+
+extension LeaseDesk {
+    /// Changes the tags of live leases of the pool with `poolKey`; returns the leases changed.
+    public func retag(_ leaseIDs: [Int64], poolKey: String, change: SessionTagChange, now: Timestamp = .now()) async throws -> [Lease] {
+        try await write { sql in
+            var changed: [Lease] = []
+            for id in leaseIDs {
+                guard let row = try await sql.raw("""
+                    SELECT l.* FROM pool_leases l JOIN ring_pools p ON p.id = l.pool_id
+                    WHERE l.id = \(bind: id) AND p.pool_key = \(bind: poolKey) AND l.released_at IS NULL
+                      AND l.expires_at > \(bind: now.millisecondsSince1970)
+                    """).first() else { continue }
+                var tags = try Self.decode(row).tags
+                switch change {
+                case .add(let added): tags.merge(added) { _, new in new }
+                case .remove(let removed): for (key, value) in removed where tags[key] == value { tags[key] = nil }
+                case .removeKeys(let keys): for key in keys { tags[key] = nil }
+                case .removeAll: tags = [:]
+                }
+                guard tags.count <= Tags.maximumPerWrite else { throw SessionTagError.tooMany(tags.count) }
+                let json = String(decoding: try JSONEncoder.ledger.encode(tags), as: UTF8.self)
+                let updated = try await sql.raw("""
+                    UPDATE pool_leases SET session_tags = \(bind: json) WHERE id = \(bind: id) RETURNING *
+                    """).first()
+                if let updated { changed.append(try Self.decode(updated)) }
+            }
+            return changed
+        }
+    }
+}
+
+public enum SessionTagError: Error, CustomStringConvertible {
+    case tooMany(Int)
+    public var description: String {
+        switch self {
+        case .tooMany(let count): "a session would have \(count) tags; at most \(Tags.maximumPerWrite) are kept"
+        }
+    }
+}

@@ -152,7 +152,7 @@ public struct RingPoolStore: Sendable {
     static func decode(_ row: any SQLRow) throws -> RingPool {
         func flag(_ column: String) throws -> Bool { try row.decode(column: column, as: Int64.self) != 0 }
         let center = try row.decode(column: "local_center", as: String?.self)
-            .map { try JSONDecoder().decode(StoredLocalCenter.self, from: Data($0.utf8)).center }
+            .flatMap { try JSONDecoder().decode(StoredLocalCenter.self, from: Data($0.utf8)).center }
         let preferences = try row.decode(column: "local_preferences", as: String?.self)
             .map { try JSONDecoder().decode(StoredPreferences.self, from: Data($0.utf8)).preferences }
         let whitelist = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "tn_prefix_whitelist", as: String.self).utf8))
