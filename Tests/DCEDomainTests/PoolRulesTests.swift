@@ -59,8 +59,11 @@ import Testing
             TrackingNumber(number: try PhoneNumber(parsing: "+18885550100")),
         ]
         let center = try LocalPoolRules.resolve(.tnPrefix("415"), in: Self.geo)
+        // Santa Barbara (805) is some 270 miles from San Francisco: outside the default 240.
         let nearby = LocalPoolRules.localCandidates(inventory, center: center, preferences: LocalNumberPreferences(), whitelist: [], geo: Self.geo)
-        #expect(nearby.map(\.number.number.e164) == ["+14155550100", "+15105550100", "+18055550100"])
+        #expect(nearby.map(\.number.number.e164) == ["+14155550100", "+15105550100"])
+        let wide = LocalPoolRules.localCandidates(inventory, center: center, preferences: LocalNumberPreferences(searchRadiusMiles: 300), whitelist: [], geo: Self.geo)
+        #expect(wide.map(\.number.number.e164) == ["+14155550100", "+15105550100", "+18055550100"])
 
         let narrow = LocalPoolRules.localCandidates(inventory, center: center, preferences: LocalNumberPreferences(searchRadiusMiles: 50), whitelist: [], geo: Self.geo)
         #expect(narrow.map(\.number.number.e164) == ["+14155550100", "+15105550100"])
@@ -69,7 +72,7 @@ import Testing
         let anyState = LocalPoolRules.localCandidates(inventory, center: center, preferences: LocalNumberPreferences(restrictToState: false), whitelist: [], geo: Self.geo)
         #expect(anyState.map(\.number.number.e164).contains("+17755550100"))
 
-        let whitelisted = LocalPoolRules.localCandidates(inventory, center: center, preferences: LocalNumberPreferences(), whitelist: ["805", "510555"], geo: Self.geo)
+        let whitelisted = LocalPoolRules.localCandidates(inventory, center: center, preferences: LocalNumberPreferences(searchRadiusMiles: 300), whitelist: ["805", "510555"], geo: Self.geo)
         #expect(whitelisted.map(\.number.number.e164) == ["+15105550100", "+18055550100"])
     }
 

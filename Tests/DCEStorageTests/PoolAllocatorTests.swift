@@ -44,10 +44,11 @@ import Testing
             // validate
             #expect(results.map(\.state) == [.allocated])
             let members = try await NumberInventory(database: database).list(.init(poolID: pool.key), accountID: account.account.id)
-            #expect(members.map(\.number.number.e164) == ["+14155550100", "+15105550100", "+18055550100", "+18885550100"])
+            // Santa Barbara (805) is beyond the default 240 miles; New York is another state.
+            #expect(members.map(\.number.number.e164) == ["+14155550100", "+15105550100", "+18885550100", "+18885550101"])
             let stored = try #require(try await store.pool(key: pool.key)?.1)
             #expect(stored.allocationState == .allocated)
-            #expect(stored.allocationNote?.contains("3 local and 1 toll-free") == true)
+            #expect(stored.allocationNote?.contains("2 local and 2 toll-free") == true)
         }
     }
 
