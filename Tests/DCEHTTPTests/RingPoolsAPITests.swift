@@ -137,4 +137,28 @@ import Testing
             #expect(numbers == ["+14155550100", "+15105550100", "+18885550100"])
         }
     }
+
+    @Test(arguments: TestEngine.all)
+    func aWaitingPoolFillsWhenNumbersArrive(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, services, account in
+            // setup: a local pool that waits, and no inventory
+            let body = #"{"id_from_network": "wait", "max_pool_size": 1, "local_center": {"tn_prefix": "415"}, "local_number_preferences": {"allocation_fallback_strategy": "Wait"}}"#
+            _ = try await client.execute(uri: "\(Self.path).json", method: .post, headers: .bearer(account.key), body: .json(body))
+            await services.pools.allocateNow()
+            let waiting = try await client.execute(uri: "\(Self.path)/wait.json", method: .get, headers: .bearer(account.key))
+            #expect(waiting.json["allocation_state"] as? String == "waiting")
+            #expect((waiting.json["allocation_note"] as? String)?.contains("waiting for local inventory") == true)
+            // run: a toll-free number does not help, a local one does
+            _ = try await client.execute(uri: "/v1/numbers", method: .post, headers: .bearer(account.key), body: .json(#"{"number": "+18885550100"}"#))
+            await services.pools.allocateNow()
+            let still = try await client.execute(uri: "\(Self.path)/wait.json", method: .get, headers: .bearer(account.key))
+            #expect(still.json["allocation_state"] as? String == "waiting")
+            _ = try await client.execute(uri: "/v1/numbers", method: .post, headers: .bearer(account.key), body: .json(#"{"number": "+14155550199"}"#))
+            await services.pools.allocateNow()
+            // validate
+            let filled = try await client.execute(uri: "\(Self.path)/wait.json", method: .get, headers: .bearer(account.key))
+            #expect(filled.json["allocation_state"] as? String == "allocated")
+            #expect(filled.json["size"] as? Int == 1)
+        }
+    }
 }

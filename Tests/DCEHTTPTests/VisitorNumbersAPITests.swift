@@ -162,7 +162,7 @@ import Testing
             }
             #expect(gauge("dce_pool_size") == 2)
             #expect(gauge("dce_pool_leased") == 1)
-            #expect(gauge("dce_pool_free") == 1)
+            #expect(gauge("dce_pool_free") == 0)
             #expect(gauge("dce_pool_misses") == 1)
         }
     }

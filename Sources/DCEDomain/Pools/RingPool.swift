@@ -86,12 +86,16 @@ public struct PoolStatistics: Hashable, Sendable {
     public var leased: Int
     public var misses: Int
     public var leases: Int
-    public var free: Int { max(0, size - leased) }
+    /// Numbers in the pool that are never leased: the overflow number.
+    public var reserved: Int
+    /// Numbers a visitor could be given now.
+    public var free: Int { max(0, size - leased - reserved) }
 
-    public init(size: Int, leased: Int, misses: Int, leases: Int) {
+    public init(size: Int, leased: Int, misses: Int, leases: Int, reserved: Int = 0) {
         self.size = size
         self.leased = leased
         self.misses = misses
         self.leases = leases
+        self.reserved = reserved
     }
 }

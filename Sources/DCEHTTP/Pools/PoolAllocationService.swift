@@ -24,7 +24,9 @@ public struct PoolAllocationService: Service {
             } catch {
                 logger.error("releasing expired leases failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            try? await Task.sleep(for: interval)
+            let interval = self.interval
+            // A shutdown ends the wait at once rather than after it.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

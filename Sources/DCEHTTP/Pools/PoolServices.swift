@@ -27,6 +27,12 @@ public struct PoolServices: Sendable {
     /// Starts allocation now, in the background, if it is not already running.
     public func allocateSoon() { Task { await worker.kick() } }
 
+    /// New numbers may fill waiting pools: try them now, in the background.
+    public func inventoryChanged(accountID: AccountID) async throws {
+        try await allocator.inventoryChanged(accountID: accountID)
+        allocateSoon()
+    }
+
     /// Runs allocation to the end: for tests and the periodic service.
     public func allocateNow() async { await worker.kick(wait: true) }
 

@@ -101,10 +101,15 @@ public struct PoolAllocator: Sendable {
             }
             size += added.local + added.tollFree + added.other
         }
+        // A pool the inventory could not fill waits for more numbers, whatever its fallback.
+        if need > 0 { state = .waiting }
         let overflow = try await chooseOverflow(pool, accountID: accountID, on: sql)
         var note = "\(size) of \(pool.maxPoolSize) numbers"
         if pool.isLocal { note += " (\(added.local) local and \(added.tollFree) toll-free added)" }
-        if need > 0 { note += state == .waiting ? "; waiting for local inventory" : "; the inventory has no more free numbers" }
+        if need > 0 {
+            let fallback = pool.localPreferences?.allocationFallbackStrategy
+            note += pool.isLocal && fallback == .wait ? "; waiting for local inventory" : "; waiting for more free numbers in the inventory"
+        }
         let retry = state == .waiting ? now.adding(seconds: retryAfterSeconds) : now
         try await sql.raw("""
             UPDATE ring_pools SET allocation_state = \(bind: state.rawValue), allocation_note = \(bind: note),
@@ -112,6 +117,16 @@ public struct PoolAllocator: Sendable {
             WHERE id = \(bind: pool.id)
             """).run()
         return Result(poolID: pool.id, state: state, added: added.local + added.tollFree + added.other, note: note)
+    }
+
+    /// Makes the account's waiting pools due now: the inventory changed.
+    public func inventoryChanged(accountID: AccountID, now: Timestamp = .now()) async throws {
+        try await database.write { sql in
+            try await sql.raw("""
+                UPDATE ring_pools SET allocate_after = \(bind: now.millisecondsSince1970)
+                WHERE account_id = \(bind: accountID.rawValue) AND allocation_state = 'waiting'
+                """).run()
+        }
     }
 
     /// Leaves a pool that cannot be filled waiting, with the reason.

@@ -136,7 +136,8 @@ public struct RingPoolStore: Sendable {
                     size: try row.decode(column: "size", as: Int.self),
                     leased: try row.decode(column: "leased", as: Int.self),
                     misses: try row.decode(column: "misses", as: Int?.self) ?? 0,
-                    leases: try row.decode(column: "leases", as: Int.self)
+                    leases: try row.decode(column: "leases", as: Int.self),
+                    reserved: pool.allowOverflow && pool.overflowNumber != nil ? 1 : 0
                 )
             }
             return result
