@@ -103,4 +103,18 @@ import Testing
         ])
         #expect(VisitorSession.pairs("&home_value=50000&name=a+b").map { "\($0.0)=\($0.1)" } == ["home_value=50000", "name=a b"])
     }
+
+    @Test func replacementsCoverTheUsualWaysOfWritingANumberLongestFirst() throws {
+        let page = try PhoneNumber(parsing: "(888) 555-4444")
+        let leased = try PhoneNumber(parsing: "+14155550100")
+        let pairs = NumberFormats.replacements(of: page, with: leased)
+        let finds = pairs.map(\.find)
+        for written in ["(888) 555-4444", "888-555-4444", "888.555.4444", "8885554444", "+18885554444", "1-888-555-4444"] {
+            #expect(finds.contains(written), "\(written)")
+        }
+        #expect(pairs.first { $0.find == "888.555.4444" }?.replaceWith == "415.555.0100")
+        #expect(finds == finds.sorted { $0.count > $1.count })
+        #expect(NumberFormats.dashed(leased) == "415-555-0100")
+        #expect(NumberFormats.plain(leased) == "4155550100")
+    }
 }

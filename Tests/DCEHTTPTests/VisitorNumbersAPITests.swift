@@ -125,6 +125,12 @@ import Testing
                                                 body: .json(#"{"ids": [1, 2], "hashes": ["a"]}"#))
             #expect(ping.status == .badRequest)
             #expect(ping.errorField == "hashes")
+            // Old browsers' cross-domain requests post `k=v&` without encoding; base64 keeps its '+'.
+            let form = try await client.execute(uri: "/api/v1/numbers?campaign_key=\(key)", method: .post, headers: [.contentType: "text/plain"],
+                                                body: .json("u=\(Self.b64("https://x.example/?a=>>>"))&st=&"))
+            #expect(form.status == .ok)
+            let formNumber = form.json["number"] as? [String: Any]
+            #expect((formNumber?["tag_values"] as? [String: String])?["page_url"] == "https://x.example/?a=>>>")
             let preflight = try await client.execute(uri: "/api/v1/numbers", method: .options)
             #expect(preflight.status == .noContent)
             #expect(preflight.headers[HTTPField.Name("Access-Control-Allow-Headers")!] == "Content-Type")
