@@ -25,6 +25,16 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .addRoutes(CallsController(services: services).endpoints)
         .addRoutes(NumbersController(services: services).endpoints)
 
+    // The Exotel call ribbon (seed 003), at the seed's own paths.
+    router.add(middleware: RibbonPreflight(clients: RibbonClientDirectory(database: services.database)))
+    let api = router.group("api")
+    api.group("ribbon")
+        .add(middleware: RibbonCORS())
+        .addRoutes(RibbonController(services: services).endpoints)
+    api.group("admin")
+        .add(middleware: AdminAuthenticator(adminKeyHash: services.adminKeyHash))
+        .addRoutes(RibbonAdminController(services: services).endpoints)
+
     // Number pools: Invoca's RingPools resource and allocate_number, retreaver-js's
     // number requests, and /dce.js.
     RingPoolsController(services: services).register(on: router)

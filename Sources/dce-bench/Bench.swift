@@ -1,9 +1,10 @@
 import ArgumentParser
-import AsyncHTTPClient
-@main struct Bench: AsyncParsableCommand {
+
+@main
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dce-bench",
-        abstract: "Load tests against a running dce.",
-        subcommands: [LeasesBenchmark.self]
+        abstract: "Load generators for a running dce: throughput and latency over loopback.",
+        subcommands: [EventsBenchmark.self, HealthBenchmark.self, LeasesBenchmark.self]
     )
 }

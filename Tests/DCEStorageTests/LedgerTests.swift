@@ -90,6 +90,47 @@ import Testing
         }
     }
 
+    /// Two dce nodes on one database: each has its own connections and its own group
+    /// committer, so only the database's constraints keep a key or a call from counting twice.
+    @Test(arguments: TestEngine.all)
+    func twoNodesOnOneDatabaseNeverCountAnEventOrACallTwice(engine: TestEngine) async throws {
+        let created = try await TestDatabases.create(engine)
+        let first = try await openDatabase(created.location, logger: TestDatabases.logger)
+        let second = try await openDatabase(created.location, logger: TestDatabases.logger)
+        do {
+            try await Migrations.migrate(first)
+            try await Migrations.migrate(second)
+            let account = try await TestAccount.make(first)
+            let ledgers = [Ledger(database: first), Ledger(database: second)]
+            // Every event is posted to both nodes at once; 20 calls with 3 events each.
+            let outcomes = try await withThrowingTaskGroup(of: AppendOutcome.self) { group in
+                for call in 0..<20 {
+                    for stage in 0..<3 {
+                        for ledger in ledgers {
+                            group.addTask {
+                                try await ledger.append([Self.event("c\(call)-s\(stage)", call: "c\(call)", at: Int64(stage),
+                                                                    CallFields(status: stage == 2 ? .completed : .ringing, revenue: Money(cents: 100)))],
+                                                        accountID: account.account.id, request: Self.request)[0]
+                            }
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { !$0.duplicate }.count == 60)
+            let page = try await ledgers[0].calls(CallQuery(limit: 100), accountID: account.account.id)
+            #expect(page.calls.count == 20)
+            #expect(page.calls.allSatisfy { $0.eventCount == 3 && $0.fields.status == .completed })
+            let totals = try await ledgers[1].totals(CallQuery(), accountID: account.account.id)
+            #expect(totals.revenue == Money(cents: 2000))
+        } catch {
+            Issue.record(error)
+        }
+        await first.close()
+        await second.close()
+        try await created.drop()
+    }
+
     @Test(arguments: TestEngine.all)
     func oneAccountNeverSeesAnothersCalls(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in

@@ -44,13 +44,6 @@ struct VisitorCORSMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-extension HTTPField.Name {
-    static let accessControlAllowOrigin = HTTPField.Name("Access-Control-Allow-Origin")!
-    static let accessControlAllowMethods = HTTPField.Name("Access-Control-Allow-Methods")!
-    static let accessControlAllowHeaders = HTTPField.Name("Access-Control-Allow-Headers")!
-    static let accessControlMaxAge = HTTPField.Name("Access-Control-Max-Age")!
-}
-
 /// Plain text answers, as Invoca's allocate_number gives its errors in JSON mode.
 struct TextError: Error, HTTPResponseError {
     let status: HTTPResponse.Status
