@@ -28,7 +28,7 @@ import Testing
 
     @Test(arguments: TestEngine.all)
     func createReadUpdateDeleteWithEverySeedProperty(engine: TestEngine) async throws {
-        try await TestApp.with(engine) { client, _, account in
+        try await TestApp.with(engine) { client, services, account in
             // run: create
             let created = try await client.execute(uri: "\(Self.path).json", method: .post, headers: .bearer(account.key), body: .json(Self.seedBody))
             #expect(created.status == .ok)
@@ -79,6 +79,7 @@ import Testing
             #expect(deleted.status == .ok)
             let gone = try await client.execute(uri: "\(Self.path)/395.json", method: .get, headers: .bearer(account.key))
             #expect(gone.status == .notFound)
+            await services.pools.allocateNow()
         }
     }
 
@@ -159,6 +160,23 @@ import Testing
             let filled = try await client.execute(uri: "\(Self.path)/wait.json", method: .get, headers: .bearer(account.key))
             #expect(filled.json["allocation_state"] as? String == "allocated")
             #expect(filled.json["size"] as? Int == 1)
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func whatGETShowsCanBePutBackUnchanged(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, services, account in
+            _ = try await client.execute(uri: "\(Self.path).json", method: .post, headers: .bearer(account.key), body: .json(Self.seedBody))
+            let shown = try await client.execute(uri: "\(Self.path)/395.json", method: .get, headers: .bearer(account.key))
+            let put = try await client.execute(uri: "\(Self.path)/395.json", method: .put, headers: .bearer(account.key), body: shown.body)
+            #expect(put.status == .ok)
+            let properties = ["id", "id_from_network", "name", "destination_url", "object_url", "lifetime_seconds", "max_pool_size",
+                              "preferred", "destination_phone_number", "destination_type", "local_center", "local_number_preferences",
+                              "tn_prefix_whitelist", "allow_overflow", "ring_pool_key"]
+            for property in properties {
+                #expect(String(describing: put.json[property]) == String(describing: shown.json[property]), "\(property)")
+            }
+            await services.pools.allocateNow()
         }
     }
 }
