@@ -173,8 +173,11 @@ import Testing
             let properties = ["id", "id_from_network", "name", "destination_url", "object_url", "lifetime_seconds", "max_pool_size",
                               "preferred", "destination_phone_number", "destination_type", "local_center", "local_number_preferences",
                               "tn_prefix_whitelist", "allow_overflow", "ring_pool_key"]
+            func canonical(_ json: [String: Any], _ key: String) throws -> String {
+                String(decoding: try JSONSerialization.data(withJSONObject: [key: json[key] ?? NSNull()], options: [.sortedKeys]), as: UTF8.self)
+            }
             for property in properties {
-                #expect(String(describing: put.json[property]) == String(describing: shown.json[property]), "\(property)")
+                #expect(try canonical(put.json, property) == canonical(shown.json, property), "\(property)")
             }
             await services.pools.allocateNow()
         }
