@@ -64,10 +64,17 @@ public struct LeaseDesk: Sendable {
             if let visitorID = session.visitorID, let live = try await Self.renew(visitorID: visitorID, pool: pool, now: now, on: sql) {
                 return .renewed(live)
             }
-            try await Self.releaseExpired(pool: pool, now: now, engine: engine, on: sql)
             let expires = pool.leasePolicy.expiry(after: now)
+            // Expired leases are ended here only when no number is free (the background
+            // service ends them every few seconds anyway): one statement less per lease.
+            var releasedExpired = false
             for _ in 0..<8 {
-                guard let number = try await Self.freeNumber(pool: pool, accountID: accountID, engine: engine, on: sql) else { break }
+                guard let number = try await Self.freeNumber(pool: pool, accountID: accountID, engine: engine, on: sql) else {
+                    if releasedExpired { break }
+                    try await Self.releaseExpired(pool: pool, now: now, engine: engine, on: sql)
+                    releasedExpired = true
+                    continue
+                }
                 let token = Token.random(length: 24)
                 let inserted = try await sql.raw("""
                     INSERT INTO pool_leases (account_id, pool_id, number, token, visitor_id, session_tags, lifetime_seconds,
