@@ -8,6 +8,8 @@ public struct AppServices: Sendable {
     public let ledger: Ledger
     public let accounts: AccountDirectory
     public let metrics: AppMetrics
+    /// Number pools, leases and their background allocation.
+    public let pools: PoolServices
     /// The keyed hash of the admin key, or nil when admin routes are closed.
     public let adminKeyHash: String?
     /// Lets `/dashboard/login?key=…` sign a browser in from a link (for `--demo` only).
@@ -20,6 +22,7 @@ public struct AppServices: Sendable {
         self.ledger = Ledger(database: database)
         self.accounts = AccountDirectory(database: database)
         self.metrics = AppMetrics()
+        self.pools = PoolServices(database: database, metrics: metrics, logger: database.logger)
         self.adminKeyHash = adminKey.map(SecretHash.hex(of:))
         self.allowsLoginLinks = allowsLoginLinks
         self.version = version

@@ -35,6 +35,14 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .add(middleware: AdminAuthenticator(adminKeyHash: services.adminKeyHash))
         .addRoutes(RibbonAdminController(services: services).endpoints)
 
+    // Number pools: Invoca's RingPools resource and allocate_number, retreaver-js's
+    // number requests, and /dce.js.
+    RingPoolsController(services: services).register(on: router)
+    AllocateNumberController(services: services).register(on: router)
+    VisitorNumbersController(services: services).register(on: router)
+    VisitorTagsController(services: services).register(on: router)
+    DNIScriptController().register(on: router)
+
     routeTable.fill(from: router)
     return router
 }
@@ -47,6 +55,7 @@ public func buildApplication(
     Application(
         router: try buildRouter(services),
         configuration: .init(address: .hostname(host, port: port), serverName: "dce"),
+        services: [PoolAllocationService(pools: services.pools, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger
     )

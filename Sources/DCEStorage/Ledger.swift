@@ -215,6 +215,7 @@ public struct Ledger: Sendable {
             let occurred = try row.decode(column: "occurred_at", as: Int64.self)
             earliest = min(earliest ?? occurred, occurred)
         }
+        fields.tags = try await SessionAttribution.sessionTags(forCall: callID, fields: fields, firstHeardAt: earliest, on: sql).merging(fields.tags)
         let sortAt = fields.callStartedAt?.millisecondsSince1970 ?? earliest ?? Timestamp.now().millisecondsSince1970
         try await sql.raw("""
             UPDATE calls SET

@@ -47,6 +47,7 @@ struct NumbersController {
         let number = try input.trackingNumber(NumberInput.phone(text, field: "number"))
         do {
             let stored = try await inventory.add(number, accountID: accountID)
+            try await services.pools.inventoryChanged(accountID: accountID)
             return try JSONResponse(NumberJSON(stored), status: .created).response(from: request, context: context)
         } catch let error as NumberInventoryError {
             throw APIError(status: .conflict, code: "conflict", message: error.description, field: "number")
@@ -71,6 +72,7 @@ struct NumbersController {
             throw APIError.badRequest("the body's number differs from the path's", field: "number")
         }
         let (stored, created) = try await inventory.put(try input.trackingNumber(number), accountID: accountID)
+        try await services.pools.inventoryChanged(accountID: accountID)
         return try JSONResponse(NumberJSON(stored), status: created ? .created : .ok).response(from: request, context: context)
     }
 
@@ -112,6 +114,7 @@ struct NumbersController {
         }
         guard !numbers.isEmpty else { throw APIError.badRequest("the CSV has no rows", field: "number") }
         let result = try await inventory.importNumbers(numbers, accountID: accountID)
+        try await services.pools.inventoryChanged(accountID: accountID)
         struct Summary: Encodable, Sendable { let created: Int; let updated: Int }
         return try JSONResponse(Summary(created: result.created, updated: result.updated)).response(from: request, context: context)
     }

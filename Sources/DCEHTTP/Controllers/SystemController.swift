@@ -34,7 +34,8 @@ struct SystemController {
     }
 
     @Sendable func metrics(request: Request, context: AppRequestContext) async throws -> Response {
-        Response(
+        try await services.pools.refreshGauges()
+        return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: services.metrics.render()))

@@ -20,6 +20,7 @@ public enum Migrations {
         m001CallLedger,
         m002Ribbon,
         m003NumberInventory,
+        m005NumberPools,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -1,0 +1,244 @@
+import DCEDomain
+import Foundation
+import SQLKit
+
+/// A number leased to one visitor session.
+public struct Lease: Hashable, Sendable {
+    public let id: Int64
+    /// Secret to the page that holds the lease: keep-alives must present it.
+    public let token: String
+    public let poolID: Int64
+    public let number: PhoneNumber
+    public let visitorID: String?
+    public let tags: [String: String]
+    public let leasedAt: Timestamp
+    public let expiresAt: Timestamp
+}
+
+/// What asking a pool for a number gave.
+public enum LeaseOutcome: Hashable, Sendable {
+    /// A number newly leased to this session.
+    case leased(Lease)
+    /// The visitor already held a live lease in this pool: it is kept alive and answered again.
+    case renewed(Lease)
+    /// The pool had no free number (a miss, counted). `overflow` is the pool's overflow
+    /// number when it keeps one.
+    case miss(overflow: PhoneNumber?)
+
+    public var lease: Lease? {
+        switch self {
+        case .leased(let lease), .renewed(let lease): lease
+        case .miss: nil
+        }
+    }
+}
+
+/// Leases pool numbers to visitor sessions and keeps them alive.
+///
+/// Whether a number is free is decided by the database alone: a lease is inserted under
+/// the unique index on live leases, so two processes that pick the same number cannot
+/// both succeed; the loser tries the next number. On PostgreSQL candidates are taken with
+/// `FOR UPDATE SKIP LOCKED`, so concurrent requests pick different numbers instead of
+/// queueing on one.
+public struct LeaseDesk: Sendable {
+    let database: any Database
+    private let committer: GroupCommitter?
+
+    public init(database: any Database) {
+        self.database = database
+        // SQLite has one writer: batching leases into shared commits multiplies throughput.
+        self.committer = database.engine == .sqlite ? GroupCommitter(database: database) : nil
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if let committer { return try await committer.submit(body) }
+        return try await database.write(body)
+    }
+
+    /// Leases a number of `pool` to the session, or renews the visitor's live lease.
+    public func lease(from pool: RingPool, accountID: AccountID, session: VisitorSession, now: Timestamp = .now()) async throws -> LeaseOutcome {
+        let tags = session.callTags
+        let tagsJSON = String(decoding: try JSONEncoder.ledger.encode(tags), as: UTF8.self)
+        let engine = database.engine
+        return try await write { sql in
+            if let visitorID = session.visitorID, let live = try await Self.renew(visitorID: visitorID, pool: pool, now: now, on: sql) {
+                return .renewed(live)
+            }
+            let expires = pool.leasePolicy.expiry(after: now)
+            // Expired leases are ended here only when no number is free (the background
+            // service ends them every few seconds anyway): one statement less per lease.
+            var releasedExpired = false
+            for _ in 0..<8 {
+                guard let number = try await Self.freeNumber(pool: pool, accountID: accountID, engine: engine, on: sql) else {
+                    if releasedExpired { break }
+                    try await Self.releaseExpired(pool: pool, now: now, engine: engine, on: sql)
+                    releasedExpired = true
+                    continue
+                }
+                let token = Token.random(length: 24)
+                let inserted = try await sql.raw("""
+                    INSERT INTO pool_leases (account_id, pool_id, number, token, visitor_id, session_tags, lifetime_seconds,
+                                             leased_at, last_seen_at, expires_at)
+                    VALUES (\(bind: accountID.rawValue), \(bind: pool.id), \(bind: number), \(bind: token), \(bind: session.visitorID),
+                            \(bind: tagsJSON), \(bind: Int64(pool.lifetimeSeconds)), \(bind: now.millisecondsSince1970),
+                            \(bind: now.millisecondsSince1970), \(bind: expires.millisecondsSince1970))
+                    ON CONFLICT (account_id, number) WHERE released_at IS NULL DO NOTHING
+                    RETURNING id
+                    """).first()
+                guard let inserted else { continue }
+                return .leased(Lease(
+                    id: try inserted.decode(column: "id", as: Int64.self), token: token, poolID: pool.id,
+                    number: try PhoneNumber(parsing: number), visitorID: session.visitorID, tags: tags,
+                    leasedAt: now, expiresAt: expires
+                ))
+            }
+            try await sql.raw("UPDATE ring_pools SET misses = misses + 1 WHERE id = \(bind: pool.id)").run()
+            return .miss(overflow: pool.allowOverflow ? pool.overflowNumber : nil)
+        }
+    }
+
+    /// Keeps leases alive: each `(id, token)` pair that names a live lease gets a new
+    /// lifetime from now. Returns the leases still live, the others are over.
+    public func keepAlive(_ pairs: [(id: Int64, token: String)], now: Timestamp = .now()) async throws -> [Lease] {
+        guard !pairs.isEmpty else { return [] }
+        return try await write { sql in
+            var alive: [Lease] = []
+            for (id, token) in pairs {
+                let row = try await sql.raw("""
+                    UPDATE pool_leases SET last_seen_at = \(bind: now.millisecondsSince1970),
+                        expires_at = \(bind: now.millisecondsSince1970) + lifetime_seconds * 1000
+                    WHERE id = \(bind: id) AND token = \(bind: token) AND released_at IS NULL
+                      AND expires_at > \(bind: now.millisecondsSince1970)
+                    RETURNING *
+                    """).first()
+                if let row { alive.append(try Self.decode(row)) }
+            }
+            return alive
+        }
+    }
+
+    /// The live leases of a pool, for tests and the operator.
+    public func liveLeases(accountID: AccountID, now: Timestamp = .now()) async throws -> [Lease] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT * FROM pool_leases WHERE account_id = \(bind: accountID.rawValue) AND released_at IS NULL
+                  AND expires_at > \(bind: now.millisecondsSince1970) ORDER BY id
+                """).all().map(Self.decode)
+        }
+    }
+
+    // MARK: - Inside the transaction
+
+    static func renew(visitorID: String, pool: RingPool, now: Timestamp, on sql: any SQLDatabase) async throws -> Lease? {
+        try await sql.raw("""
+            UPDATE pool_leases SET last_seen_at = \(bind: now.millisecondsSince1970),
+                expires_at = \(bind: pool.leasePolicy.expiry(after: now).millisecondsSince1970)
+            WHERE pool_id = \(bind: pool.id) AND visitor_id = \(bind: visitorID) AND released_at IS NULL
+              AND expires_at > \(bind: now.millisecondsSince1970)
+            RETURNING *
+            """).first().map(decode)
+    }
+
+    /// Ends the pool's leases whose lifetime is over (all pools' when `pool` is nil), and
+    /// records when each number was released, for least-recently-released order. On
+    /// PostgreSQL rows another transaction is already releasing are skipped, not waited for.
+    static func releaseExpired(pool: RingPool?, now: Timestamp, engine: DatabaseEngine, on sql: any SQLDatabase) async throws {
+        let scope: SQLQueryString = pool.map { "pool_id = \(bind: $0.id) AND " } ?? ""
+        let lock: SQLQueryString = engine == .postgres ? "FOR UPDATE SKIP LOCKED" : ""
+        let released = try await sql.raw("""
+            UPDATE pool_leases SET released_at = expires_at
+            WHERE id IN (SELECT id FROM pool_leases WHERE \(scope) released_at IS NULL
+                           AND expires_at <= \(bind: now.millisecondsSince1970) \(lock))
+            RETURNING account_id, number, expires_at
+            """).all()
+        for row in released {
+            try await sql.raw("""
+                INSERT INTO pool_number_releases (account_id, number, released_at)
+                VALUES (\(bind: try row.decode(column: "account_id", as: String.self)), \(bind: try row.decode(column: "number", as: String.self)),
+                        \(bind: try row.decode(column: "expires_at", as: Int64.self)))
+                ON CONFLICT (account_id, number) DO UPDATE SET released_at = EXCLUDED.released_at
+                """).run()
+        }
+    }
+
+    /// Ends every lease whose lifetime is over, in every pool.
+    public func releaseExpired(now: Timestamp = .now()) async throws {
+        let engine = database.engine
+        try await write { sql in try await Self.releaseExpired(pool: nil, now: now, engine: engine, on: sql) }
+    }
+
+    /// The pool's least recently released number without a live lease (never-leased
+    /// numbers first), other than the overflow number.
+    static func freeNumber(pool: RingPool, accountID: AccountID, engine: DatabaseEngine, on sql: any SQLDatabase) async throws -> String? {
+        let lock: SQLQueryString = engine == .postgres ? "FOR UPDATE OF t SKIP LOCKED" : ""
+        return try await sql.raw("""
+            SELECT t.number FROM tracking_numbers t
+            LEFT JOIN pool_number_releases r ON r.account_id = t.account_id AND r.number = t.number
+            WHERE t.account_id = \(bind: accountID.rawValue) AND t.pool_id = \(bind: pool.key)
+              AND t.number <> \(bind: pool.overflowNumber?.e164 ?? "")
+              AND NOT EXISTS (SELECT 1 FROM pool_leases l WHERE l.account_id = t.account_id AND l.number = t.number AND l.released_at IS NULL)
+            ORDER BY COALESCE(r.released_at, 0), t.number
+            LIMIT 1 \(lock)
+            """).first().map { try $0.decode(column: "number", as: String.self) }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> Lease {
+        Lease(
+            id: try row.decode(column: "id", as: Int64.self),
+            token: try row.decode(column: "token", as: String.self),
+            poolID: try row.decode(column: "pool_id", as: Int64.self),
+            number: try PhoneNumber(parsing: try row.decode(column: "number", as: String.self)),
+            visitorID: try row.decode(column: "visitor_id", as: String?.self),
+            tags: try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "session_tags", as: String.self).utf8)),
+            leasedAt: Timestamp(millisecondsSince1970: try row.decode(column: "leased_at", as: Int64.self)),
+            expiresAt: Timestamp(millisecondsSince1970: try row.decode(column: "expires_at", as: Int64.self))
+        )
+    }
+}
+
+/// A change to the tags of a visitor's session (retreaver-js's add, replace and remove tags).
+public enum SessionTagChange: Sendable {
+    case add([String: String])
+    case remove([String: String])
+    case removeKeys([String])
+    case removeAll
+}
+
+extension LeaseDesk {
+    /// Changes the tags of live leases of the pool with `poolKey`; returns the leases changed.
+    public func retag(_ leaseIDs: [Int64], poolKey: String, change: SessionTagChange, now: Timestamp = .now()) async throws -> [Lease] {
+        try await write { sql in
+            var changed: [Lease] = []
+            for id in leaseIDs {
+                guard let row = try await sql.raw("""
+                    SELECT l.* FROM pool_leases l JOIN ring_pools p ON p.id = l.pool_id
+                    WHERE l.id = \(bind: id) AND p.pool_key = \(bind: poolKey) AND l.released_at IS NULL
+                      AND l.expires_at > \(bind: now.millisecondsSince1970)
+                    """).first() else { continue }
+                var tags = try Self.decode(row).tags
+                switch change {
+                case .add(let added): tags.merge(added) { _, new in new }
+                case .remove(let removed): for (key, value) in removed where tags[key] == value { tags[key] = nil }
+                case .removeKeys(let keys): for key in keys { tags[key] = nil }
+                case .removeAll: tags = [:]
+                }
+                guard tags.count <= Tags.maximumPerWrite else { throw SessionTagError.tooMany(tags.count) }
+                let json = String(decoding: try JSONEncoder.ledger.encode(tags), as: UTF8.self)
+                let updated = try await sql.raw("""
+                    UPDATE pool_leases SET session_tags = \(bind: json) WHERE id = \(bind: id) RETURNING *
+                    """).first()
+                if let updated { changed.append(try Self.decode(updated)) }
+            }
+            return changed
+        }
+    }
+}
+
+public enum SessionTagError: Error, CustomStringConvertible {
+    case tooMany(Int)
+    public var description: String {
+        switch self {
+        case .tooMany(let count): "a session would have \(count) tags; at most \(Tags.maximumPerWrite) are kept"
+        }
+    }
+}
