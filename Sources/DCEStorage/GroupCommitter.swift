@@ -4,6 +4,10 @@ import SQLKit
 /// a burst of webhooks costs one commit (one fsync) instead of one per request, and one
 /// bad write fails alone. Every caller returns only after the shared commit succeeded:
 /// a 2xx built on its result means the data is durable.
+///
+/// SQLite has one writer, so one group runs at a time. PostgreSQL runs several groups at
+/// once on separate connections: each statement is a network round trip, and serialising
+/// them all through one transaction would leave the server idle.
 actor GroupCommitter {
     private struct Job: Sendable {
         let work: @Sendable (any SQLDatabase) async throws -> any Sendable
@@ -12,19 +16,21 @@ actor GroupCommitter {
 
     private let database: any Database
     private let maximumBatch: Int
+    private let parallelism: Int
     private var pending: [Job] = []
-    private var draining = false
+    private var drains = 0
 
     init(database: any Database, maximumBatch: Int = 128) {
         self.database = database
         self.maximumBatch = maximumBatch
+        self.parallelism = database.engine == .postgres ? 6 : 1
     }
 
     func submit<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             pending.append(Job(work: { try await work($0) }, continuation: continuation))
-            if !draining {
-                draining = true
+            if drains < parallelism {
+                drains += 1
                 Task { await self.drain() }
             }
         }
@@ -61,6 +67,6 @@ actor GroupCommitter {
                 job.continuation.resume(with: outcome)
             }
         }
-        draining = false
+        drains -= 1
     }
 }
