@@ -46,8 +46,8 @@ public struct LeaseDesk: Sendable {
 
     public init(database: any Database) {
         self.database = database
-        // SQLite has one writer: batching leases into shared commits multiplies throughput.
-        self.committer = database.engine == .sqlite ? GroupCommitter(database: database) : nil
+        // Leases share commits: one fsync for a burst of page views, on either engine.
+        self.committer = GroupCommitter(database: database)
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -61,6 +61,12 @@ public struct LeaseDesk: Sendable {
         let tagsJSON = String(decoding: try JSONEncoder.ledger.encode(tags), as: UTF8.self)
         let engine = database.engine
         return try await write { sql in
+            if engine == .postgres {
+                // One lease at a time per pool across every process: concurrent pickers would
+                // otherwise chase the same least-recently-released numbers, collide on the
+                // live-lease index and could report a miss while numbers are free.
+                try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: Int32(73125)), \(bind: Int32(truncatingIfNeeded: pool.id)))").run()
+            }
             if let visitorID = session.visitorID, let live = try await Self.renew(visitorID: visitorID, pool: pool, now: now, on: sql) {
                 return .renewed(live)
             }
