@@ -1,3 +1,10 @@
 import ArgumentParser
 import AsyncHTTPClient
-@main struct Bench: AsyncParsableCommand { func run() async throws {} }
+
+@main struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dce-bench",
+        abstract: "Load benchmarks against a running dce server.",
+        subcommands: [WebhooksBenchmark.self]
+    )
+}

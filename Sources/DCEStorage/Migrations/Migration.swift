@@ -19,6 +19,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         m001CallLedger,
         m003NumberInventory,
+        m004Integrations,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -1,0 +1,39 @@
+import DCEStorage
+import DCEVendors
+import Hummingbird
+import Logging
+
+/// Lets `POST /v1/events` be sent signed instead of with an API key: Standard Webhooks
+/// headers plus `?integration=<id>` naming a `native` integration, whose secret signs.
+/// A signed request that fails verification is a 401 and goes no further; an unsigned one
+/// is left to the API-key check.
+struct SignedEventsAuthenticator: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let integrations: IntegrationStore
+    let metrics: AppMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path == "/v1/events", request.headers[.webhookSignature] != nil || request.headers[.webhookID] != nil else {
+            return try await next(request, context)
+        }
+        let query = FlatFields.form(request.uri.query ?? "").values
+        guard let id = query["integration"] else {
+            throw APIError.unauthorized("a signed request to /v1/events names its integration: ?integration=<id>")
+        }
+        guard let integration = try await integrations.integration(id: id), integration.vendor == Vendor.native.rawValue else {
+            throw APIError.unauthorized("no native integration '\(id)'")
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: AppLimits.maximumBodyBytes)
+        do {
+            try WebhookAuthentication.verify(vendor: .native, integration: integration, request: request, query: query, body: Array(body.readableBytesView))
+        } catch {
+            context.logger.notice("signed event authentication failed", metadata: ["integration": "\(id)", "reason": "\(error.reason)"])
+            metrics.webhook(vendor: Vendor.native.rawValue, outcome: "unauthorized")
+            throw APIError.unauthorized(error.reason)
+        }
+        var context = context
+        context.accountID = integration.accountID
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import DCEDomain
+import DCEStorage
+import DCETestSupport
+import DCEVendors
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SQLKit
+import Testing
+
+/// A 2xx means committed: kill the server with SIGKILL in the middle of simulated vendor
+/// traffic, restart it, let the vendor retry what got no answer, and every delivery that
+/// was answered 2xx is in the ledger exactly once.
+@Suite(.serialized) struct WebhookCrashTests {
+    @Test(arguments: TestEngine.all)
+    func everyAcknowledgedDeliverySurvivesSIGKILLExactlyOnce(engine: TestEngine) async throws {
+        // setup: an account and a Ringba integration, made with the dce commands
+        let created = try await TestDatabases.create(engine)
+        let database = DCEBinary.databaseArgument(created.location)
+        _ = try DCEBinary.run(["accounts", "create", "acme", "--database", database])
+        let added = try DCEBinary.run(["integrations", "add", "--account", "acme", "--vendor", "ringba", "--name", "crash", "--database", database])
+        var printed: [String: String] = [:]
+        for line in added.split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+            if parts.count == 2 { printed[parts[0]] = parts[1] }
+        }
+        let integrationID = try #require(printed["id"])
+        let secret = try #require(printed["secret"])
+
+        var generator = TrafficGenerator(vendor: .ringba, seed: 7, run: "crash")
+        var deliveries: [SimulatedDelivery] = []
+        for index in 0..<150 { deliveries += generator.deliveries(forCall: index) }
+
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var server = try DCEServer(database: database)
+        defer { server.stop() }
+        var port = try await server.waitUntilListening()
+
+        // run: send with 16 in flight; kill the server once a third has been answered
+        var statuses = Array(repeating: 0, count: deliveries.count)
+        let killAfter = deliveries.count / 3
+        await withTaskGroup(of: (Int, Int).self) { group in
+            var inFlight = 0
+            var answered = 0
+            var killed = false
+            for (index, delivery) in deliveries.enumerated() {
+                if inFlight >= 16, let (done, status) = await group.next() {
+                    statuses[done] = status
+                    inFlight -= 1
+                    answered += 1
+                }
+                if !killed, answered >= killAfter {
+                    server.kill()
+                    killed = true
+                }
+                let target = "http://127.0.0.1:\(port)/webhooks/ringba/\(integrationID)"
+                group.addTask { (index, await Self.send(delivery, to: target, secret: secret, client: client)) }
+                inFlight += 1
+            }
+            for await (done, status) in group { statuses[done] = status }
+        }
+        let acknowledged = statuses.filter { (200..<300).contains($0) }.count
+        #expect(acknowledged >= killAfter)
+        #expect(acknowledged < deliveries.count, "the server was killed before the traffic ended")
+
+        // The vendor retries whatever got no 2xx, against the restarted server.
+        server = try DCEServer(database: database)
+        port = try await server.waitUntilListening()
+        for (index, delivery) in deliveries.enumerated() where !(200..<300).contains(statuses[index]) {
+            statuses[index] = await Self.send(delivery, to: "http://127.0.0.1:\(port)/webhooks/ringba/\(integrationID)", secret: secret, client: client)
+        }
+        server.stop()
+        try await client.shutdown()
+        #expect(statuses.allSatisfy { (200..<300).contains($0) })
+
+        // validate: each acknowledged delivery's event is in the ledger exactly once
+        let opened = try await openDatabase(created.location, logger: TestDatabases.logger)
+        let counts = try await opened.read { sql in
+            try await sql.raw("SELECT idempotency_key, COUNT(*) AS n FROM raw_events GROUP BY idempotency_key").all().map {
+                (try $0.decode(column: "idempotency_key", as: String.self), try $0.decode(column: "n", as: Int.self))
+            }
+        }
+        let calls = try await opened.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM calls").first()!.decode(column: "n", as: Int.self)
+        }
+        await opened.close()
+        try await created.drop()
+        let byKey = Dictionary(uniqueKeysWithValues: counts)
+        let expectedKeys = Set(deliveries.map { IdempotencyKey.make(.ringba, integration: integrationID, callID: $0.callID, stage: $0.stage) })
+        for key in expectedKeys { #expect(byKey[key] == 1, "\(key)") }
+        #expect(byKey.count == expectedKeys.count)
+        #expect(calls == 150)
+    }
+
+    static func send(_ delivery: SimulatedDelivery, to url: String, secret: String, client: HTTPClient) async -> Int {
+        var target = url + "?token=" + (secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? secret)
+        if !delivery.query.isEmpty { target += "&" + delivery.queryString }
+        var request = HTTPClientRequest(url: target)
+        request.method = HTTPMethod(rawValue: delivery.method)
+        do {
+            let response = try await client.execute(request, timeout: .seconds(30))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return Int(response.status.code)
+        } catch {
+            return 0
+        }
+    }
+}
