@@ -32,27 +32,28 @@ import Testing
         var deliveries: [SimulatedDelivery] = []
         for index in 0..<150 { deliveries += generator.deliveries(forCall: index) }
 
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        // A dead server must fail a request at once, not after the pool's retries.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
         var server = try DCEServer(database: database)
         defer { server.stop() }
         var port = try await server.waitUntilListening()
 
-        // run: send with 16 in flight; kill the server once a third has been answered
+        // run: send with 16 in flight; kill the server once a third has been answered,
+        // with requests still in flight, and send nothing more to the dead server
         var statuses = Array(repeating: 0, count: deliveries.count)
         let killAfter = deliveries.count / 3
         await withTaskGroup(of: (Int, Int).self) { group in
             var inFlight = 0
             var answered = 0
-            var killed = false
             for (index, delivery) in deliveries.enumerated() {
                 if inFlight >= 16, let (done, status) = await group.next() {
                     statuses[done] = status
                     inFlight -= 1
                     answered += 1
                 }
-                if !killed, answered >= killAfter {
+                if answered >= killAfter {
                     server.kill()
-                    killed = true
+                    break
                 }
                 let target = "http://127.0.0.1:\(port)/webhooks/ringba/\(integrationID)"
                 group.addTask { (index, await Self.send(delivery, to: target, secret: secret, client: client)) }
@@ -67,8 +68,16 @@ import Testing
         // The vendor retries whatever got no 2xx, against the restarted server.
         server = try DCEServer(database: database)
         port = try await server.waitUntilListening()
-        for (index, delivery) in deliveries.enumerated() where !(200..<300).contains(statuses[index]) {
-            statuses[index] = await Self.send(delivery, to: "http://127.0.0.1:\(port)/webhooks/ringba/\(integrationID)", secret: secret, client: client)
+        let retryTarget = "http://127.0.0.1:\(port)/webhooks/ringba/\(integrationID)"
+        let unanswered = deliveries.indices.filter { !(200..<300).contains(statuses[$0]) }
+        for chunk in stride(from: 0, to: unanswered.count, by: 16).map({ Array(unanswered[$0..<min($0 + 16, unanswered.count)]) }) {
+            await withTaskGroup(of: (Int, Int).self) { group in
+                for index in chunk {
+                    let delivery = deliveries[index]
+                    group.addTask { (index, await Self.send(delivery, to: retryTarget, secret: secret, client: client)) }
+                }
+                for await (done, status) in group { statuses[done] = status }
+            }
         }
         server.stop()
         try await client.shutdown()
@@ -99,7 +108,7 @@ import Testing
         var request = HTTPClientRequest(url: target)
         request.method = HTTPMethod(rawValue: delivery.method)
         do {
-            let response = try await client.execute(request, timeout: .seconds(30))
+            let response = try await client.execute(request, timeout: .seconds(10))
             _ = try? await response.body.collect(upTo: 1 << 20)
             return Int(response.status.code)
         } catch {
