@@ -87,8 +87,9 @@ struct PhaseResult: Encodable, Sendable {
     }
 
     var line: String {
-        String(format: "%-34@ %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%d requests, %d failed)",
-               name as NSString, perSecond, p50Milliseconds, p99Milliseconds, requests, failures)
+        name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            + String(format: " %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%d requests, %d failed)",
+                     perSecond, p50Milliseconds, p99Milliseconds, requests, failures)
     }
 }
 

@@ -39,7 +39,10 @@ public struct TrafficGenerator: Sendable {
         self.vendor = vendor
         self.run = run
         self.start = start
-        self.random = SplitMix(seed: seed)
+        // Each vendor draws its own calls from a seed, so two simulations started together
+        // do not report the same callers (which cross-vendor dedupe would merge).
+        let vendorIndex = UInt64(Vendor.allCases.firstIndex(of: vendor) ?? 0)
+        self.random = SplitMix(seed: seed &+ vendorIndex &* 0x9E37_79B9_7F4A_7C15)
     }
 
     static let trackingNumbers = ["+18885550101", "+18885550102", "+18775550104", "+18665550105", "+14155550100"]
