@@ -17,6 +17,12 @@ public enum CrossVendorDedupe {
     static func claimExistingCall(for event: CallEvent, accountID: AccountID, on sql: any SQLDatabase) async throws -> CallID? {
         guard let caller = event.fields.callerPhone, let tracking = event.fields.trackingNumber else { return nil }
         let start = (event.fields.callStartedAt ?? event.occurredAt).millisecondsSince1970
+        if sql.dialect.name == "postgresql" {
+            // Two dce nodes deciding about the same caller and number at once: the second
+            // waits for the first's commit, then finds its call. SQLite has one writer.
+            let key = "\(accountID.rawValue)|\(caller.e164)|\(tracking.e164)"
+            try await sql.raw("SELECT pg_advisory_xact_lock(7312004, hashtext(\(bind: key)))").run()
+        }
         guard let row = try await sql.raw("""
             SELECT c.id FROM calls c
             WHERE c.account_id = \(bind: accountID.rawValue) AND c.caller_phone = \(bind: caller.e164)

@@ -73,4 +73,36 @@ import Testing
             #expect(Set([first[0].callID, again[0].callID, later[0].callID, other[0].callID]).count == 4)
         }
     }
+
+    /// Two dce nodes (two ledgers, each with its own group commit) hear about the same
+    /// calls at the same moment: the database, not a node, decides they are one.
+    @Test(arguments: TestEngine.all)
+    func twoNodesReportingAtOnceStillMakeOneCallEach(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let account = try await TestAccount.make(database)
+            let nodeA = Ledger(database: database)
+            let nodeB = Ledger(database: database)
+            let accountID = account.account.id
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    let caller = try PhoneNumber(parsing: "+1305555\(String(format: "%04d", index))")
+                    group.addTask {
+                        _ = try await nodeA.append([Self.event(.ringba, "RGB-\(index)", stage: "incoming", at: 0, caller: caller)],
+                                                   accountID: accountID, request: Self.request(.ringba))
+                    }
+                    group.addTask {
+                        _ = try await nodeB.append([Self.event(.ringcentral, "S-\(index)", stage: "setup", at: 2, caller: caller)],
+                                                   accountID: accountID, request: Self.request(.ringcentral))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (calls, ids) = try await database.read { sql in
+                (try await sql.raw("SELECT COUNT(*) AS n FROM calls").first()!.decode(column: "n", as: Int.self),
+                 try await sql.raw("SELECT COUNT(*) AS n FROM call_vendor_ids").first()!.decode(column: "n", as: Int.self))
+            }
+            #expect(calls == 20)
+            #expect(ids == 40)
+        }
+    }
 }
