@@ -21,7 +21,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .add(middleware: AdminAuthenticator(adminKeyHash: services.adminKeyHash))
         .addRoutes(AdminController(services: services).endpoints)
     v1.group()
-        .add(middleware: SignedEventsAuthenticator(integrations: IntegrationStore(database: services.database), metrics: services.metrics))
+        .add(middleware: SignedEventsAuthenticator(services: services))
         .add(middleware: AccountAuthenticator(accounts: services.accounts))
         .addRoutes(EventsController(services: services).endpoints)
         .addRoutes(CallsController(services: services).endpoints)

@@ -27,7 +27,6 @@ struct AccountAuthenticator: RouterMiddleware {
     let accounts: AccountDirectory
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if context.accountID != nil { return try await next(request, context) }
         guard let key = PresentedKey.from(request) else {
             throw APIError.unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
         }

@@ -5,12 +5,13 @@ import Logging
 
 /// Lets `POST /v1/events` be sent signed instead of with an API key: Standard Webhooks
 /// headers plus `?integration=<id>` naming a `native` integration, whose secret signs.
-/// A signed request that fails verification is a 401 and goes no further; an unsigned one
-/// is left to the API-key check.
+/// A signed request that verifies is handled here, for the integration's account; one that
+/// fails is a 401 and goes no further; an unsigned one is left to the API-key check.
 struct SignedEventsAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
-    let integrations: IntegrationStore
-    let metrics: AppMetrics
+    let services: AppServices
+    var integrations: IntegrationStore { IntegrationStore(database: services.database) }
+    var metrics: AppMetrics { services.metrics }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path == "/v1/events", request.headers[.webhookSignature] != nil || request.headers[.webhookID] != nil else {
@@ -34,6 +35,6 @@ struct SignedEventsAuthenticator: RouterMiddleware {
         }
         var context = context
         context.accountID = integration.accountID
-        return try await next(request, context)
+        return try await EventsController(services: services).post(request: request, context: context)
     }
 }
