@@ -28,6 +28,16 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .addRoutes(NumbersController(services: services).endpoints)
         .addRoutes(IntegrationsController(services: services).endpoints)
 
+    // The Exotel call ribbon (seed 003), at the seed's own paths.
+    router.add(middleware: RibbonPreflight(clients: RibbonClientDirectory(database: services.database)))
+    let api = router.group("api")
+    api.group("ribbon")
+        .add(middleware: RibbonCORS())
+        .addRoutes(RibbonController(services: services).endpoints)
+    api.group("admin")
+        .add(middleware: AdminAuthenticator(adminKeyHash: services.adminKeyHash))
+        .addRoutes(RibbonAdminController(services: services).endpoints)
+
     routeTable.fill(from: router)
     return router
 }

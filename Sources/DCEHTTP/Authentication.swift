@@ -31,7 +31,10 @@ struct AccountAuthenticator: RouterMiddleware {
             throw APIError.unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
         }
         guard let accountID = try await accounts.authenticate(key: key) else {
-            context.logger.notice("rejected API key", metadata: ["key_prefix": "\(key.prefix(14))"])
+            // Log only the visible prefix of a well-formed key, never anything secret.
+            let parts = key.split(separator: "_")
+            let prefix = parts.count == 3 && parts[0] == "dce" ? "dce_\(parts[1])" : "malformed"
+            context.logger.notice("rejected API key", metadata: ["key_prefix": "\(prefix)"])
             throw APIError.unauthorized("the API key is not valid or has been revoked")
         }
         var context = context

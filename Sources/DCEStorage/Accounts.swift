@@ -115,7 +115,10 @@ public struct AccountDirectory: Sendable {
 
     /// Revokes a key by its id or visible prefix. Revoking twice is harmless.
     @discardableResult
-    public func revokeKey(_ idOrPrefix: String) async throws -> APIKeyRecord {
+    public func revokeKey(_ identifier: String) async throws -> APIKeyRecord {
+        // A whole key names its own prefix; revoking with it is allowed too.
+        let parts = identifier.split(separator: "_")
+        let idOrPrefix = parts.count == 3 && parts[0] == "dce" ? "dce_\(parts[1])" : identifier
         let now = Timestamp.now().millisecondsSince1970
         return try await database.write { sql in
             try await sql.raw("""

@@ -92,3 +92,16 @@ public func openDatabase(_ location: DatabaseLocation, logger: Logger) async thr
         try await PostgresBackend.open(url: try PostgresURL(parsing: url), logger: logger)
     }
 }
+
+/// Runs `body` between `begin` and COMMIT on one connection, rolling back if it throws.
+func inTransaction<T: Sendable>(_ sql: any SQLDatabase, begin: SQLQueryString, _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    try await sql.raw(begin).run()
+    do {
+        let result = try await body(sql)
+        try await sql.raw("COMMIT").run()
+        return result
+    } catch {
+        try? await sql.raw("ROLLBACK").run()
+        throw error
+    }
+}

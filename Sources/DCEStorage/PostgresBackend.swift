@@ -59,6 +59,8 @@ public final class PostgresBackend: Database {
         )
         configuration.options.maximumConnections = maximumConnections
         let backend = PostgresBackend(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        // Give the client's run loop a moment to start before the first lease.
+        try await Task.sleep(for: .milliseconds(5))
         // Fail fast on a wrong address or password rather than on the first request.
         _ = try await backend.read { sql in try await sql.raw("SELECT 1 AS one").all() }
         return backend
@@ -73,15 +75,7 @@ public final class PostgresBackend: Database {
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
             let sql = connection.sql(queryLogLevel: nil)
-            try await sql.raw("BEGIN").run()
-            do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+            return try await inTransaction(sql, begin: "BEGIN", body)
         }
     }
 

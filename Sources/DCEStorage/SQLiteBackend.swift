@@ -31,7 +31,7 @@ public final class SQLiteBackend: Database {
             try await sql.raw("PRAGMA journal_mode = WAL").run()
             try await sql.raw("PRAGMA synchronous = FULL").run()
             try await sql.raw("PRAGMA foreign_keys = ON").run()
-            try await sql.raw("PRAGMA busy_timeout = 5000").run()
+            try await sql.raw("PRAGMA busy_timeout = 30000").run()
             return connection
         }
         let writer = try await connect()
@@ -54,15 +54,7 @@ public final class SQLiteBackend: Database {
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await writer.withConnection { connection in
             let sql = connection.sql(queryLogLevel: nil)
-            try await sql.raw("BEGIN IMMEDIATE").run()
-            do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
+            return try await inTransaction(sql, begin: "BEGIN IMMEDIATE", body)
         }
     }
 

@@ -1,10 +1,10 @@
 import ArgumentParser
-import AsyncHTTPClient
 
-@main struct Bench: AsyncParsableCommand {
+@main
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dce-bench",
-        abstract: "Load benchmarks against a running dce server.",
-        subcommands: [WebhooksBenchmark.self]
+        abstract: "Load generators for a running dce: throughput and latency over loopback.",
+        subcommands: [EventsBenchmark.self, HealthBenchmark.self, WebhooksBenchmark.self]
     )
 }

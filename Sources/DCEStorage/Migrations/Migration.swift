@@ -18,6 +18,7 @@ public struct Migration: Sendable {
 public enum Migrations {
     public static let all: [Migration] = [
         m001CallLedger,
+        m002Ribbon,
         m003NumberInventory,
         m004Integrations,
     ]
