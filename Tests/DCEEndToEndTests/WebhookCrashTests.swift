@@ -17,11 +17,13 @@ import Testing
     func everyAcknowledgedDeliverySurvivesSIGKILLExactlyOnce(engine: TestEngine) async throws {
         // setup: an account and a Ringba integration, made with the dce commands
         let created = try await TestDatabases.create(engine)
-        let database = DCEBinary.databaseArgument(created.location)
-        _ = try DCEBinary.run(["accounts", "create", "acme", "--database", database])
-        let added = try DCEBinary.run(["integrations", "add", "--account", "acme", "--vendor", "ringba", "--name", "crash", "--database", database])
+        let database = created.location.connectionString
+        let account = try DCEProcess.run(["accounts", "create", "acme", "--database", database])
+        #expect(account.status == 0, "\(account.stderr)")
+        let added = try DCEProcess.run(["integrations", "add", "--account", "acme", "--vendor", "ringba", "--name", "crash", "--database", database])
+        #expect(added.status == 0, "\(added.stderr)")
         var printed: [String: String] = [:]
-        for line in added.split(separator: "\n") {
+        for line in added.stdout.split(separator: "\n") {
             let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
             if parts.count == 2 { printed[parts[0]] = parts[1] }
         }
@@ -34,9 +36,8 @@ import Testing
 
         // A dead server must fail a request at once, not after the pool's retries.
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
-        var server = try DCEServer(database: database)
-        defer { server.stop() }
-        var port = try await server.waitUntilListening()
+        var server = try DCEProcess(database: created.location)
+        var port = server.port
 
         // run: send with 16 in flight; kill the server once a third has been answered,
         // with requests still in flight, and send nothing more to the dead server
@@ -66,8 +67,8 @@ import Testing
         #expect(acknowledged < deliveries.count, "the server was killed before the traffic ended")
 
         // The vendor retries whatever got no 2xx, against the restarted server.
-        server = try DCEServer(database: database)
-        port = try await server.waitUntilListening()
+        server = try DCEProcess(database: created.location)
+        port = server.port
         let retryTarget = "http://127.0.0.1:\(port)/webhooks/ringba/\(integrationID)"
         let unanswered = deliveries.indices.filter { !(200..<300).contains(statuses[$0]) }
         for chunk in stride(from: 0, to: unanswered.count, by: 16).map({ Array(unanswered[$0..<min($0 + 16, unanswered.count)]) }) {
@@ -79,7 +80,7 @@ import Testing
                 for await (done, status) in group { statuses[done] = status }
             }
         }
-        server.stop()
+        _ = server.terminate()
         try await client.shutdown()
         #expect(statuses.allSatisfy { (200..<300).contains($0) })
 
