@@ -6,17 +6,30 @@ import SQLKit
 ///
 /// The rule: an event whose vendor call id is new joins an existing call of the same
 /// account when that call has the same caller and tracking number, started within
-/// `window` of this event's start, and has no id yet from this event's source (two calls
+/// `window` of this event's start (`estimatedWindow` when the event gives no start and
+/// its start is estimated as its time less its duration), and has no id yet from this event's source (two calls
 /// that one vendor reports separately stay separate). The nearest start wins. Revenue is
 /// never counted twice because a call's fields are folded, not summed (`CallMerge`).
 public enum CrossVendorDedupe {
     public static let window: Int64 = 10_000
+    /// For reports whose start is estimated from when they were sent.
+    public static let estimatedWindow: Int64 = 60_000
 
     /// The call this event is the same real call as, with the event's vendor id claimed
     /// for it; nil when there is none.
     static func claimExistingCall(for event: CallEvent, accountID: AccountID, on sql: any SQLDatabase) async throws -> CallID? {
         guard let caller = event.fields.callerPhone, let tracking = event.fields.trackingNumber else { return nil }
-        let start = (event.fields.callStartedAt ?? event.occurredAt).millisecondsSince1970
+        // A report without a start time (Ringba's conversion webhook, sent when the call
+        // ends) is placed at its time less the call's length, and matched more loosely.
+        let start: Int64
+        let window: Int64
+        if let started = event.fields.callStartedAt {
+            start = started.millisecondsSince1970
+            window = Self.window
+        } else {
+            start = event.occurredAt.millisecondsSince1970 - Int64(event.fields.durationSeconds ?? 0) * 1000
+            window = Self.estimatedWindow
+        }
         if sql.dialect.name == "postgresql" {
             // Two dce nodes deciding about the same caller and number at once: the second
             // waits for the first's commit, then finds its call. SQLite has one writer.

@@ -105,4 +105,33 @@ import Testing
             #expect(ids == 40)
         }
     }
+
+    /// Ringba's conversion webhook has no start time: it comes when the call ends, so its
+    /// start is its time less the call's length.
+    @Test(arguments: TestEngine.all)
+    func aConversionWithoutAStartJoinsTheCallItEnded(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let account = try await TestAccount.make(database)
+            let ledger = Ledger(database: database)
+            let session = try await ledger.append([Self.event(.ringcentral, "S-7", stage: "setup", at: 0)],
+                                                  accountID: account.account.id, request: Self.request(.ringcentral))
+            let conversion = IncomingEvent(
+                event: CallEvent(source: .ringba, externalCallID: "RGB-7", idempotencyKey: "ringba:RGB-7:conversion",
+                                 occurredAt: Self.start.adding(seconds: 200), type: "ringba.conversion",
+                                 fields: CallFields(callerPhone: Self.caller, trackingNumber: Self.tracking, durationSeconds: 190,
+                                                    revenue: Money(cents: 4550), converted: true)),
+                payload: "{}"
+            )
+            let converted = try await ledger.append([conversion], accountID: account.account.id, request: Self.request(.ringba))
+            #expect(converted[0].callID == session[0].callID)
+            #expect(try await Self.totalRevenue(database) == 4550)
+            // The same conversion an hour later would be another call.
+            var late = conversion
+            late.event.externalCallID = "RGB-8"
+            late.event.idempotencyKey = "ringba:RGB-8:conversion"
+            late.event.occurredAt = Self.start.adding(seconds: 3600)
+            let other = try await ledger.append([late], accountID: account.account.id, request: Self.request(.ringba))
+            #expect(other[0].callID != session[0].callID)
+        }
+    }
 }
