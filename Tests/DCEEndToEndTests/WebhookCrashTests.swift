@@ -63,7 +63,7 @@ import Testing
             for await (done, status) in group { statuses[done] = status }
         }
         let acknowledged = statuses.filter { (200..<300).contains($0) }.count
-        #expect(acknowledged >= killAfter)
+        #expect(acknowledged > 0)
         #expect(acknowledged < deliveries.count, "the server was killed before the traffic ended")
 
         // The vendor retries whatever got no 2xx, against the restarted server.
