@@ -87,6 +87,8 @@ let package = Package(
             name: "dce-bench",
             dependencies: [
                 "DCEVendors",
+                "DCEStorage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
