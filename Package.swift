@@ -29,6 +29,14 @@ let package = Package(
     targets: [
         // Value types and pure rules. No I/O, no framework imports.
         .target(name: "DCEDomain"),
+        // One folder per vendor: wire types, status tables and pure mappings to call events.
+        .target(
+            name: "DCEVendors",
+            dependencies: [
+                "DCEDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // One schema, one SQL layer, two engines.
         .target(
             name: "DCEStorage",
@@ -48,6 +56,7 @@ let package = Package(
             dependencies: [
                 "DCEDomain",
                 "DCEStorage",
+                "DCEVendors",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -66,7 +75,9 @@ let package = Package(
                 "DCEDomain",
                 "DCEStorage",
                 "DCEHTTP",
+                "DCEVendors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -76,6 +87,9 @@ let package = Package(
         .executableTarget(
             name: "dce-bench",
             dependencies: [
+                "DCEVendors",
+                "DCEStorage",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -95,13 +109,18 @@ let package = Package(
         ),
         .testTarget(name: "DCEDomainTests", dependencies: ["DCEDomain"]),
         .testTarget(
+            name: "DCEVendorsTests",
+            dependencies: ["DCEDomain", "DCEVendors"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "DCEStorageTests",
             dependencies: ["DCEDomain", "DCEStorage", "DCETestSupport", .product(name: "SQLKit", package: "sql-kit")]
         ),
         .testTarget(
             name: "DCEHTTPTests",
             dependencies: [
-                "DCEDomain", "DCEStorage", "DCEHTTP", "DCETestSupport",
+                "DCEDomain", "DCEStorage", "DCEHTTP", "DCETestSupport", "DCEVendors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             resources: [.copy("Ribbon/Fixtures")]
@@ -109,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "DCEEndToEndTests",
             dependencies: [
-                "DCEDomain", "DCEStorage", "DCETestSupport",
+                "DCEDomain", "DCEStorage", "DCETestSupport", "DCEVendors",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

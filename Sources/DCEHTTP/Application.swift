@@ -14,16 +14,19 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
 
     SystemController(services: services).register(on: router)
     DashboardController(services: services, templates: try DashboardController.loadTemplates()).register(on: router)
+    WebhooksController(services: services).register(on: router)
 
     let v1 = router.group("v1")
     v1.group("admin")
         .add(middleware: AdminAuthenticator(adminKeyHash: services.adminKeyHash))
         .addRoutes(AdminController(services: services).endpoints)
     v1.group()
+        .add(middleware: SignedEventsAuthenticator(services: services))
         .add(middleware: AccountAuthenticator(accounts: services.accounts))
         .addRoutes(EventsController(services: services).endpoints)
         .addRoutes(CallsController(services: services).endpoints)
         .addRoutes(NumbersController(services: services).endpoints)
+        .addRoutes(IntegrationsController(services: services).endpoints)
 
     // The Exotel call ribbon (seed 003), at the seed's own paths.
     router.add(middleware: RibbonPreflight(clients: RibbonClientDirectory(database: services.database)))

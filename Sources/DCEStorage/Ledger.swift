@@ -171,6 +171,7 @@ public struct Ledger: Sendable {
         if let known = try await callID(source: event.source, externalCallID: event.externalCallID, accountID: accountID, on: sql) {
             return known
         }
+        if let same = try await CrossVendorDedupe.claimExistingCall(for: event, accountID: accountID, on: sql) { return same }
         let id = CallID(rawValue: Token.make(prefix: "call"))
         let now = Timestamp.now().millisecondsSince1970
         try await sql.raw("""

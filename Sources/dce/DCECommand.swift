@@ -5,6 +5,7 @@ struct DCECommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dce",
         abstract: "dce, the call exchange: one ledger for every call-tracking platform.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, AccountsCommand.self, KeysCommand.self, ClientsCommand.self]
+        subcommands: [ServeCommand.self, MigrateCommand.self, AccountsCommand.self, KeysCommand.self, ClientsCommand.self,
+                      IntegrationsCommand.self, SimulateCommand.self]
     )
 }

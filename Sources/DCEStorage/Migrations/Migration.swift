@@ -20,6 +20,7 @@ public enum Migrations {
         m001CallLedger,
         m002Ribbon,
         m003NumberInventory,
+        m004Integrations,
         m005NumberPools,
     ]
 

@@ -1,0 +1,79 @@
+import DCEStorage
+import DCEVendors
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+extension HTTPField.Name {
+    static let webhookID = HTTPField.Name("webhook-id")!
+    static let webhookTimestamp = HTTPField.Name("webhook-timestamp")!
+    static let webhookSignature = HTTPField.Name("webhook-signature")!
+    static let validationToken = HTTPField.Name("Validation-Token")!
+    static let verificationToken = HTTPField.Name("Verification-Token")!
+    static let dceToken = HTTPField.Name("X-DCE-Token")!
+}
+
+/// How a delivery to an integration's URL proves it comes from the account's vendor.
+///
+/// - A delivery with Standard Webhooks headers must carry a valid signature made with the
+///   integration's secret, at most 5 minutes old.
+/// - Otherwise RingCentral presents its subscription's `Verification-Token` (checked when
+///   the integration has a secret), and every other vendor the secret as `?token=` in the
+///   URL or in the `X-DCE-Token` header.
+///
+/// Tokens are compared in constant time. A failure is logged without the secret and
+/// answered 401; the delivery is not processed.
+enum WebhookAuthentication {
+    struct Failure: Error {
+        let reason: String
+    }
+
+    static func verify(vendor: Vendor, integration: Integration, request: Request, query: [String: String], body: [UInt8]) throws(Failure) {
+        let headers = request.headers
+        if headers[.webhookSignature] != nil || headers[.webhookID] != nil || headers[.webhookTimestamp] != nil {
+            guard let secret = integration.secret else { throw Failure(reason: "the integration has no signing secret") }
+            do {
+                try StandardWebhooks.verify(
+                    secret: secret, id: headers[.webhookID], timestamp: headers[.webhookTimestamp],
+                    signatures: headers[.webhookSignature], body: body
+                )
+                return
+            } catch {
+                throw Failure(reason: error.description)
+            }
+        }
+        guard vendor != .native else { throw Failure(reason: "native deliveries must be signed (webhook-id, webhook-timestamp, webhook-signature)") }
+        if vendor == .ringcentral {
+            guard let secret = integration.secret else { return }
+            guard let presented = headers[.verificationToken] ?? query["token"] else {
+                throw Failure(reason: "the Verification-Token header is missing")
+            }
+            guard ConstantTime.equals(presented, secret) else { throw Failure(reason: "the Verification-Token does not match") }
+            return
+        }
+        guard let secret = integration.secret else { throw Failure(reason: "the integration has no secret") }
+        guard let presented = query["token"] ?? headers[.dceToken] else {
+            throw Failure(reason: "no token: add ?token=<secret> to the webhook URL or send X-DCE-Token")
+        }
+        guard ConstantTime.equals(presented, secret) else { throw Failure(reason: "the token does not match") }
+    }
+}
+
+/// The request as stored: no credentials in the kept headers or in the kept URL.
+enum StoredRequest {
+    static let secretHeaders: Set<String> = ["verification-token", "x-dce-token", "validation-token"]
+
+    static func headers(_ request: Request) -> [String: String] {
+        KeptHeaders.from(request).filter { !secretHeaders.contains($0.key.lowercased()) }
+    }
+
+    /// The path with the query string's `token` value replaced by `***`.
+    static func path(_ request: Request) -> String {
+        guard let query = request.uri.query, !query.isEmpty else { return request.uri.path }
+        let kept = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+            pair.hasPrefix("token=") ? "token=***" : String(pair)
+        }
+        return request.uri.path + "?" + kept.joined(separator: "&")
+    }
+}

@@ -1,0 +1,92 @@
+import DCEDomain
+import Foundation
+import SQLKit
+
+/// One connection of an account to one vendor: its webhook URL is
+/// `/webhooks/<vendor>/<id>`. The secret authenticates deliveries (a URL or header token,
+/// RingCentral's verification token, or the Standard Webhooks signing key). It is stored
+/// as given, because signatures need it, and shown only once, when it is created.
+public struct Integration: Sendable, Hashable {
+    public let id: String
+    public let accountID: AccountID
+    public let vendor: String
+    public let name: String
+    public let fieldMapping: [String: String]
+    public let secret: String?
+    public let createdAt: Timestamp
+
+    public var webhookPath: String { "/webhooks/\(vendor)/\(id)" }
+}
+
+public enum IntegrationError: Error, Equatable, CustomStringConvertible {
+    case nameTaken(String)
+
+    public var description: String {
+        switch self {
+        case .nameTaken(let name): "an integration named '\(name)' already exists in this account"
+        }
+    }
+}
+
+/// An account's integrations.
+public struct IntegrationStore: Sendable {
+    let database: any Database
+
+    public init(database: any Database) { self.database = database }
+
+    public func create(accountID: AccountID, vendor: String, name: String, fieldMapping: [String: String], secret: String?) async throws -> Integration {
+        let integration = Integration(
+            id: Token.make(prefix: "int"), accountID: accountID, vendor: vendor, name: name,
+            fieldMapping: fieldMapping, secret: secret, createdAt: .now()
+        )
+        let mapping = String(decoding: try JSONEncoder.ledger.encode(fieldMapping), as: UTF8.self)
+        return try await database.write { sql in
+            let inserted = try await sql.raw("""
+                INSERT INTO integrations (id, account_id, vendor, name, field_mapping, secret, created_at)
+                VALUES (\(bind: integration.id), \(bind: accountID.rawValue), \(bind: vendor), \(bind: name), \(bind: mapping),
+                        \(bind: secret), \(bind: integration.createdAt.millisecondsSince1970))
+                ON CONFLICT (account_id, name) DO NOTHING
+                RETURNING id
+                """).first()
+            guard inserted != nil else { throw IntegrationError.nameTaken(name) }
+            return integration
+        }
+    }
+
+    /// The integration with this id, in any account: the webhook URL is what names it.
+    public func integration(id: String) async throws -> Integration? {
+        try await database.read { sql in
+            try await sql.raw("SELECT * FROM integrations WHERE id = \(bind: id)").first().map(Self.decode)
+        }
+    }
+
+    public func list(accountID: AccountID) async throws -> [Integration] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT * FROM integrations WHERE account_id = \(bind: accountID.rawValue) ORDER BY created_at, id
+                """).all().map(Self.decode)
+        }
+    }
+
+    @discardableResult
+    public func remove(id: String, accountID: AccountID) async throws -> Bool {
+        try await database.write { sql in
+            try await sql.raw("""
+                DELETE FROM integrations WHERE id = \(bind: id) AND account_id = \(bind: accountID.rawValue) RETURNING id
+                """).first() != nil
+        }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> Integration {
+        let mappingText = try row.decode(column: "field_mapping", as: String.self)
+        return Integration(
+            id: try row.decode(column: "id", as: String.self),
+            accountID: AccountID(rawValue: try row.decode(column: "account_id", as: String.self)),
+            vendor: try row.decode(column: "vendor", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            fieldMapping: (try? JSONDecoder().decode([String: String].self, from: Data(mappingText.utf8))) ?? [:],
+            secret: try row.decode(column: "secret", as: String?.self),
+            createdAt: Timestamp(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self))
+        )
+    }
+}

@@ -1,0 +1,184 @@
+import DCEDomain
+import Foundation
+
+/// A delivery's parameters as name → text, read from a query string, a form body or the
+/// top level of a JSON object, with typed readers that name the parameter they refuse.
+public struct FlatFields: Sendable, Hashable {
+    public private(set) var values: [String: String]
+    /// Nested `tags` (JSON object, `tags[key]=value` form fields, or `key:value,…` text).
+    public private(set) var tags: [String: String]
+    /// How many tags the delivery carried, before duplicates collapsed.
+    public private(set) var tagCount: Int
+
+    public init(_ values: [String: String] = [:], tags: [String: String] = [:], tagCount: Int? = nil) {
+        self.values = values
+        self.tags = tags
+        self.tagCount = tagCount ?? tags.count
+    }
+
+    /// Parses `a=1&b=two+words&tags[x]=y`. Later occurrences do not override earlier ones.
+    public static func form(_ text: String) -> FlatFields {
+        var values: [String: String] = [:]
+        var tags: [String: String] = [:]
+        var tagCount = 0
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decode(parts[0])
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            if name.hasPrefix("tags["), name.hasSuffix("]") {
+                tags[String(name.dropFirst(5).dropLast())] = value
+                tagCount += 1
+            } else if values[name] == nil {
+                values[name] = value
+            }
+        }
+        var fields = FlatFields(values, tags: tags, tagCount: tagCount)
+        if tags.isEmpty, let text = values["tags"] { fields.readTagText(text) }
+        return fields
+    }
+
+    /// Reads the scalar members of a JSON object as text (numbers as written, booleans as
+    /// `true`/`false`); a `tags` object becomes the tags.
+    public static func json(_ object: [String: Any], tagsKey: String = "tags") -> FlatFields {
+        var values: [String: String] = [:]
+        var tags: [String: String] = [:]
+        var tagCount = 0
+        for (key, value) in object {
+            if key == tagsKey, let nested = value as? [String: Any] {
+                for (tag, tagValue) in nested {
+                    if let text = scalarText(tagValue) { tags[tag] = text }
+                }
+                tagCount = nested.count
+            } else if let text = scalarText(value) {
+                values[key] = text
+            }
+        }
+        var fields = FlatFields(values, tags: tags, tagCount: tagCount)
+        if tags.isEmpty, let text = object[tagsKey] as? String { fields.readTagText(text) }
+        return fields
+    }
+
+    /// Retreaver writes tags as `key:value,key2:value2` in text form.
+    private mutating func readTagText(_ text: String) {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for item in items {
+            let parts = item.split(separator: ":", maxSplits: 1)
+            tags[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        tagCount = items.count
+        values["tags"] = nil
+    }
+
+    static func scalarText(_ value: Any) -> String? {
+        switch value {
+        case let string as String: return string
+        case let number as NSNumber:
+            // JSON booleans come back as NSNumber with the `char` type code.
+            if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
+            return number.stringValue
+        default: return nil
+        }
+    }
+
+    static func decode(_ part: Substring) -> String {
+        let spaced = part.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    // MARK: - Reading
+
+    /// The non-empty text of the first of `names` present.
+    public func text(_ names: String...) -> String? { text(names) }
+
+    public func text(_ names: [String]) -> String? {
+        for name in names {
+            if let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty { return value }
+        }
+        return nil
+    }
+
+    public func required(_ name: String) throws(VendorError) -> String {
+        guard let value = text(name) else { throw .missing(name) }
+        return value
+    }
+
+    public func phone(_ name: String) throws(VendorError) -> PhoneNumber? {
+        guard let value = text(name) else { return nil }
+        do { return try PhoneNumber(parsing: value) } catch { throw .invalid(name, error.description) }
+    }
+
+    public func money(_ name: String) throws(VendorError) -> Money? {
+        guard let value = text(name) else { return nil }
+        do { return try Money(parsing: value) } catch { throw .invalid(name, error.description) }
+    }
+
+    /// Whole seconds; `12.0` is accepted as 12.
+    public func seconds(_ name: String) throws(VendorError) -> Int? {
+        guard let value = text(name) else { return nil }
+        if let whole = Int(value), whole >= 0 { return whole }
+        if let number = Double(value), number >= 0, number.rounded() == number, number < 1e9 { return Int(number) }
+        throw .invalid(name, "'\(value)' is not a whole, non-negative number of seconds")
+    }
+
+    public func timestamp(_ name: String) throws(VendorError) -> Timestamp? {
+        guard let value = text(name) else { return nil }
+        if let parsed = Timestamp(parsing: value) { return parsed }
+        if let epoch = Int64(value) {
+            // Seconds or milliseconds since 1970, told apart by size.
+            return Timestamp(millisecondsSince1970: epoch > 100_000_000_000 ? epoch : epoch * 1000)
+        }
+        throw .invalid(name, "'\(value)' is not an ISO 8601 date-time or epoch time")
+    }
+
+    /// `yes`/`no`, `true`/`false`, `1`/`0`.
+    public func flag(_ name: String) throws(VendorError) -> Bool? {
+        guard let value = text(name) else { return nil }
+        switch value.lowercased() {
+        case "yes", "true", "1", "y": return true
+        case "no", "false", "0", "n": return false
+        default: throw .invalid(name, "'\(value)' is not yes or no")
+        }
+    }
+
+    /// The tags, refused when one delivery carries more than Retreaver's 100.
+    public func validatedTags(field: String = "tags") throws(VendorError) -> Tags {
+        guard tagCount <= Tags.maximumPerWrite else {
+            throw VendorError(field: field, message: Tags.ValidationError.tooMany(count: tagCount).description, code: "too_many_tags")
+        }
+        do { return try Tags(validating: tags) } catch { throw .invalid(field, error.description) }
+    }
+}
+
+extension Tags {
+    /// Adds dce's own tags (vendor ids and the like) to tags read from a delivery.
+    func adding(_ extra: [String: String?]) -> Tags {
+        let present = extra.compactMapValues { $0 }.filter { !$0.value.isEmpty }
+        return merging((try? Tags(validating: present)) ?? Tags())
+    }
+}
+
+/// Parses a JSON body, naming what is wrong with it.
+enum JSONBody {
+    static func parse(_ bytes: [UInt8]) throws(VendorError) -> Any {
+        do {
+            return try JSONSerialization.jsonObject(with: Data(bytes), options: [])
+        } catch {
+            throw VendorError(field: nil, message: "the body is not valid JSON", code: "malformed_json")
+        }
+    }
+
+    static func object(_ bytes: [UInt8]) throws(VendorError) -> [String: Any] {
+        guard let object = try parse(bytes) as? [String: Any] else {
+            throw VendorError(field: nil, message: "the body must be a JSON object", code: "malformed_json")
+        }
+        return object
+    }
+
+    /// Re-encodes a part of a document, keys sorted, for storage next to its event.
+    static func text(_ value: Any) -> String {
+        guard JSONSerialization.isValidJSONObject(value),
+              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return "\(value)" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,115 @@
+import DCEDomain
+
+/// The vendors dce accepts webhooks from, and dce's own signed senders (`native`).
+public enum Vendor: String, Sendable, CaseIterable, Codable {
+    case ringba
+    case retreaver
+    case ringcentral
+    case exotel
+    case invoca
+    case native
+
+    public var source: Source { Source(rawValue: rawValue) }
+
+    /// How the vendor proves a delivery is genuine when it cannot sign with Standard
+    /// Webhooks: RingCentral echoes its subscription's verification token in a header; the
+    /// others carry a secret token in the URL (`?token=`) or the `X-DCE-Token` header.
+    public var tokenHeader: String {
+        self == .ringcentral ? "verification-token" : "x-dce-token"
+    }
+}
+
+/// One HTTP delivery as a vendor sent it, with nothing read yet.
+public struct VendorDelivery: Sendable {
+    public var method: String
+    /// The query string's parameters, percent-decoded. The first occurrence of a name wins.
+    public var query: [String: String]
+    public var contentType: String?
+    public var body: [UInt8]
+    public var receivedAt: Timestamp
+
+    public init(method: String, query: [String: String], contentType: String?, body: [UInt8], receivedAt: Timestamp) {
+        self.method = method
+        self.query = query
+        self.contentType = contentType
+        self.body = body
+        self.receivedAt = receivedAt
+    }
+
+    /// True when the body is JSON (by content type, or by its first character when the
+    /// sender did not say).
+    var bodyIsJSON: Bool {
+        if let type = contentType?.lowercased() {
+            if type.contains("json") { return true }
+            if type.contains("x-www-form-urlencoded") { return false }
+        }
+        return body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }).map { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "[") } ?? false
+    }
+
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// What an account configured for one integration: its id (part of every idempotency key)
+/// and the names it gave the vendor's parameters.
+public struct IntegrationProfile: Sendable, Hashable {
+    public var id: String
+    /// dce's name for a parameter → the name the vendor sends it under
+    /// (Ringba's configurable Call and Revenue tokens: `call_id` → `callUUID`).
+    public var fieldMapping: [String: String]
+
+    public init(id: String, fieldMapping: [String: String] = [:]) {
+        self.id = id
+        self.fieldMapping = fieldMapping
+    }
+
+    /// The parameter name to read for dce's name `name`.
+    public func parameter(_ name: String) -> String { fieldMapping[name] ?? name }
+}
+
+/// A call event read from a delivery, with the verbatim part of the delivery it came from.
+public struct VendorEvent: Sendable, Hashable {
+    public var event: CallEvent
+    public var payload: String
+    /// RingCentral: the label (standard destination number) that decides the campaign.
+    public var attributionLabel: String?
+    /// Invoca: the transaction this one corrects, when the row does not name its call.
+    public var correctsTransaction: String?
+
+    public init(event: CallEvent, payload: String, attributionLabel: String? = nil, correctsTransaction: String? = nil) {
+        self.event = event
+        self.payload = payload
+        self.attributionLabel = attributionLabel
+        self.correctsTransaction = correctsTransaction
+    }
+}
+
+/// Why a delivery cannot be read, naming the parameter or JSON path at fault.
+public struct VendorError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let field: String?
+    public let message: String
+    public let code: String
+
+    public init(field: String?, message: String, code: String = "invalid_field") {
+        self.field = field
+        self.message = message
+        self.code = code
+    }
+
+    public static func missing(_ field: String) -> VendorError {
+        VendorError(field: field, message: "'\(field)' is required", code: "missing_field")
+    }
+
+    public static func invalid(_ field: String, _ reason: String) -> VendorError {
+        VendorError(field: field, message: "\(field): \(reason)")
+    }
+
+    public var description: String { message }
+}
+
+/// The idempotency key of one vendor event: unique per integration, vendor call id and
+/// stage or event, so a vendor's retry is recognised and changes nothing.
+public enum IdempotencyKey {
+    public static func make(_ vendor: Vendor, integration: String, callID: String, stage: String) -> String {
+        "\(vendor.rawValue):\(integration):\(callID):\(stage)"
+    }
+}

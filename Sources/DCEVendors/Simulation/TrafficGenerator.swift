@@ -1,0 +1,144 @@
+import DCEDomain
+import Foundation
+
+/// One HTTP delivery a simulated vendor sends to its webhook URL.
+public struct SimulatedDelivery: Sendable {
+    public var method: String
+    /// Added to the webhook URL's query string.
+    public var query: [(String, String)]
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    /// The vendor's call id and the stage or event: what the ledger keys the delivery by.
+    public var callID: String
+    public var stage: String
+    /// A vendor retry of an earlier delivery (same bytes).
+    public var isRetry: Bool
+
+    public var queryString: String {
+        query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+    }
+
+    static func encode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+}
+
+/// Realistic traffic in each vendor's shape: whole call lifecycles, some stages retried,
+/// some calls' stages delivered out of order. Deterministic for a seed.
+public struct TrafficGenerator: Sendable {
+    public let vendor: Vendor
+    public var retryRate = 0.1
+    public var reorderRate = 0.2
+    let run: String
+    let start: Date
+    private var random: SplitMix
+
+    public init(vendor: Vendor, seed: UInt64, run: String, start: Date = Date()) {
+        self.vendor = vendor
+        self.run = run
+        self.start = start
+        // Each vendor draws its own calls from a seed, so two simulations started together
+        // do not report the same callers (which cross-vendor dedupe would merge).
+        let vendorIndex = UInt64(Vendor.allCases.firstIndex(of: vendor) ?? 0)
+        self.random = SplitMix(seed: seed &+ vendorIndex &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    static let trackingNumbers = ["+18885550101", "+18885550102", "+18775550104", "+18665550105", "+14155550100"]
+    static let campaigns = ["auto-insurance", "medicare-advantage", "home-services", "debt-relief", "solar"]
+    static let publishers = ["pub-adwise", "pub-callmedia", "pub-leadgenix", "pub-searchpro"]
+    static let states = ["CA", "TX", "FL", "NY", "PA", "IL", "OH", "GA"]
+
+    /// The deliveries of call `index`, in the order the vendor sends them.
+    public mutating func deliveries(forCall index: Int) -> [SimulatedDelivery] {
+        let facts = CallFacts(index: index, run: run, start: start.addingTimeInterval(Double(index) * 0.05), random: &random)
+        var list: [SimulatedDelivery] = switch vendor {
+        case .ringba: ringba(facts)
+        case .retreaver: retreaver(facts)
+        case .ringcentral: ringcentral(facts)
+        case .exotel: exotel(facts)
+        case .invoca: invoca(facts)
+        case .native: native(facts)
+        }
+        if list.count > 1, random.unit() < reorderRate { list.reverse() }
+        var withRetries: [SimulatedDelivery] = []
+        for delivery in list {
+            withRetries.append(delivery)
+            if random.unit() < retryRate {
+                var retry = delivery
+                retry.isRetry = true
+                withRetries.append(retry)
+            }
+        }
+        return withRetries
+    }
+
+    struct CallFacts {
+        let id: String
+        let caller: String
+        let tracking: String
+        let destination: String
+        let campaign: String
+        let publisher: String
+        let state: String
+        let startedAt: Date
+        let answered: Bool
+        let duration: Int
+        let converted: Bool
+        let revenueCents: Int
+        let payoutCents: Int
+
+        init(index: Int, run: String, start: Date, random: inout SplitMix) {
+            id = "\(run)-\(index)"
+            // A caller number unique to the call, so simulated calls never dedupe together.
+            let unique = (Int(random.next() % 900) + 100) * 10_000 + index % 10_000
+            caller = "+1\(["213", "310", "512", "305", "212", "415"][random.int(6)])\(String(format: "%07d", unique % 10_000_000))"
+            tracking = TrafficGenerator.trackingNumbers[random.int(TrafficGenerator.trackingNumbers.count)]
+            destination = "+1800555\(String(format: "%04d", 1000 + random.int(40)))"
+            campaign = TrafficGenerator.campaigns[random.int(TrafficGenerator.campaigns.count)]
+            publisher = TrafficGenerator.publishers[random.int(TrafficGenerator.publishers.count)]
+            state = TrafficGenerator.states[random.int(TrafficGenerator.states.count)]
+            startedAt = start
+            answered = random.unit() < 0.8
+            duration = answered ? 20 + random.int(400) : 0
+            converted = answered && duration >= 90 && random.unit() < 0.7
+            revenueCents = converted ? 1500 + random.int(6000) : 0
+            payoutCents = revenueCents * 6 / 10
+        }
+
+        func iso(_ offset: Int) -> String {
+            let formatter = ISO8601DateFormatter()
+            return formatter.string(from: startedAt.addingTimeInterval(Double(offset)))
+        }
+
+        var money: String { String(format: "%d.%02d", revenueCents / 100, revenueCents % 100) }
+        var payout: String { String(format: "%d.%02d", payoutCents / 100, payoutCents % 100) }
+    }
+
+    static func json(_ object: Any) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    }
+
+    static func form(_ pairs: [(String, String)]) -> [UInt8] {
+        Array(pairs.map { "\(SimulatedDelivery.encode($0.0))=\(SimulatedDelivery.encode($0.1))" }.joined(separator: "&").utf8)
+    }
+
+    static let jsonHeaders = [("Content-Type", "application/json")]
+    static let formHeaders = [("Content-Type", "application/x-www-form-urlencoded")]
+}
+
+/// SplitMix64: small, fast, and the same sequence for the same seed.
+struct SplitMix: Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func int(_ upper: Int) -> Int { Int(next() % UInt64(upper)) }
+}

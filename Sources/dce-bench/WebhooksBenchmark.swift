@@ -1,0 +1,218 @@
+import ArgumentParser
+import AsyncHTTPClient
+import DCEVendors
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// `dce-bench webhooks`: webhooks per second and latency for one vendor's shape, at a
+/// fixed rate and at saturation, next to the same server's plain `GET /health` rate (the
+/// HTTP ceiling on this machine).
+struct WebhooksBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhooks",
+        abstract: "Benchmark durable webhook ingestion against GET /health."
+    )
+
+    @Option(help: "The integration's webhook URL (with ?token=… for token-authenticated vendors).") var url: String
+    @Option(help: "ringba, retreaver, ringcentral, exotel, invoca or native.") var vendor: String
+    @Option(help: "The integration's secret, to sign (or RingCentral's Verification-Token).") var secret: String?
+    @Option(help: "Deliveries per second in the fixed-rate phase.") var rate = 500.0
+    @Option(help: "Seconds per phase.") var duration = 10.0
+    @Option(help: "Requests in flight in the saturation phases.") var concurrency = 64
+    @Option(help: "Folder for the one-commit-per-request SQLite baseline (the disk the server's database is on). Empty skips it.")
+    var baselineFolder = "."
+    @Flag(help: "Print the results as JSON.") var json = false
+
+    func validate() throws {
+        guard Vendor(rawValue: vendor) != nil else {
+            throw ValidationError("--vendor must be one of \(Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let parsed = URL(string: url), parsed.host != nil else { throw ValidationError("--url must be an absolute URL") }
+        guard rate > 0, duration > 0, concurrency > 0 else { throw ValidationError("--rate, --duration and --concurrency must be positive") }
+    }
+
+    func run() async throws {
+        let vendor = Vendor(rawValue: vendor)!
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(60))))
+        let parsed = URL(string: url)!
+        let health = "\(parsed.scheme ?? "http")://\(parsed.host!)\(parsed.port.map { ":\($0)" } ?? "")/health"
+        let traffic = TrafficSource(vendor: vendor, url: url, secret: secret)
+
+        var phases: [PhaseResult] = []
+        phases.append(await Load.saturate(name: "GET /health (ceiling)", seconds: duration, concurrency: concurrency) {
+            await Load.get(health, client: client)
+        })
+        phases.append(await Load.fixedRate(name: "\(vendor.rawValue) at \(Int(rate))/s", seconds: duration, rate: rate) {
+            await traffic.sendNext(client: client)
+        })
+        phases.append(await Load.saturate(name: "\(vendor.rawValue) saturation", seconds: duration, concurrency: concurrency) {
+            await traffic.sendNext(client: client)
+        })
+        try await client.shutdown()
+        let baseline = baselineFolder.isEmpty ? nil : try await CommitBaseline.run(folder: baselineFolder, seconds: duration)
+        if let baseline { phases.append(baseline) }
+
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(phases), as: UTF8.self))
+        } else {
+            for phase in phases { print(phase.line) }
+            let saturated = phases[2].perSecond
+            if phases[0].perSecond > 0 {
+                print(String(format: "durable ingest at saturation = %.0f%% of the GET /health ceiling", saturated / phases[0].perSecond * 100))
+            }
+            if let baseline, baseline.perSecond > 0 {
+                // The baseline leaves HTTP out, so it is the most a one-commit-per-request
+                // receiver could reach on this disk, not what it would reach.
+                print(String(format: "durable ingest at saturation = %.2f× the commit rate of a one-commit-per-request receiver (no HTTP)",
+                             saturated / baseline.perSecond))
+            }
+        }
+    }
+}
+
+struct PhaseResult: Encodable, Sendable {
+    let name: String
+    let requests: Int
+    let failures: Int
+    let seconds: Double
+    let perSecond: Double
+    let p50Milliseconds: Double
+    let p99Milliseconds: Double
+
+    init(name: String, latencies: [Double], failures: Int, seconds: Double) {
+        self.name = name
+        let sorted = latencies.sorted()
+        requests = sorted.count
+        self.failures = failures
+        self.seconds = seconds
+        perSecond = Double(sorted.count - failures) / max(seconds, 0.001)
+        func percentile(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return 0 }
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
+        }
+        p50Milliseconds = percentile(0.50)
+        p99Milliseconds = percentile(0.99)
+    }
+
+    var line: String {
+        name.padding(toLength: 34, withPad: " ", startingAt: 0)
+            + String(format: " %8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%d requests, %d failed)",
+                     perSecond, p50Milliseconds, p99Milliseconds, requests, failures)
+    }
+}
+
+/// Hands out the deliveries of fresh simulated calls, one at a time, to many senders.
+actor TrafficSource {
+    let vendor: Vendor
+    let url: String
+    let secret: String?
+    private var generator: TrafficGenerator
+    private var queue: [SimulatedDelivery] = []
+    private var nextCall = 0
+
+    init(vendor: Vendor, url: String, secret: String?) {
+        self.vendor = vendor
+        self.url = url
+        self.secret = secret
+        var generator = TrafficGenerator(vendor: vendor, seed: UInt64(Date().timeIntervalSince1970), run: "bench\(Int(Date().timeIntervalSince1970))")
+        generator.retryRate = 0
+        generator.reorderRate = 0
+        self.generator = generator
+    }
+
+    func next() -> SimulatedDelivery {
+        if queue.isEmpty {
+            queue = generator.deliveries(forCall: nextCall).reversed()
+            nextCall += 1
+        }
+        return queue.removeLast()
+    }
+
+    nonisolated func sendNext(client: HTTPClient) async -> Bool {
+        let delivery = await next()
+        var target = url
+        if !delivery.query.isEmpty { target += (url.contains("?") ? "&" : "?") + delivery.queryString }
+        var request = HTTPClientRequest(url: target)
+        request.method = HTTPMethod(rawValue: delivery.method)
+        for (name, value) in delivery.headers { request.headers.add(name: name, value: value) }
+        if let secret {
+            if vendor == .ringcentral {
+                request.headers.add(name: "Verification-Token", value: secret)
+            } else {
+                let headers = StandardWebhooks.headers(secret: secret, id: "msg_\(delivery.callID)_\(delivery.stage)",
+                                                       timestamp: Int64(Date().timeIntervalSince1970), body: delivery.body)
+                for (name, value) in headers { request.headers.add(name: name, value: value) }
+            }
+        }
+        if delivery.method != "GET" { request.body = .bytes(ByteBuffer(bytes: delivery.body)) }
+        return await Load.execute(request, client: client)
+    }
+}
+
+enum Load {
+    static func get(_ url: String, client: HTTPClient) async -> Bool {
+        await execute(HTTPClientRequest(url: url), client: client)
+    }
+
+    static func execute(_ request: HTTPClientRequest, client: HTTPClient) async -> Bool {
+        do {
+            let response = try await client.execute(request, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            return (200..<300).contains(response.status.code)
+        } catch {
+            return false
+        }
+    }
+
+    /// `concurrency` senders, each sending its next request as soon as the last is answered.
+    static func saturate(name: String, seconds: Double, concurrency: Int, _ send: @escaping @Sendable () async -> Bool) async -> PhaseResult {
+        let start = ContinuousClock.now
+        let end = start + .milliseconds(Int64(seconds * 1000))
+        let samples = await withTaskGroup(of: ([Double], Int).self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var latencies: [Double] = []
+                    var failures = 0
+                    while ContinuousClock.now < end {
+                        let began = ContinuousClock.now
+                        if !(await send()) { failures += 1 }
+                        latencies.append(milliseconds(ContinuousClock.now - began))
+                    }
+                    return (latencies, failures)
+                }
+            }
+            var all: ([Double], Int) = ([], 0)
+            for await (latencies, failures) in group { all.0 += latencies; all.1 += failures }
+            return all
+        }
+        return PhaseResult(name: name, latencies: samples.0, failures: samples.1, seconds: milliseconds(ContinuousClock.now - start) / 1000)
+    }
+
+    /// Requests started on a fixed schedule, whatever the answers' latency (open loop).
+    static func fixedRate(name: String, seconds: Double, rate: Double, _ send: @escaping @Sendable () async -> Bool) async -> PhaseResult {
+        let start = ContinuousClock.now
+        let total = Int(seconds * rate)
+        let samples = await withTaskGroup(of: (Double, Bool).self) { group in
+            for index in 0..<total {
+                let due = start + .microseconds(Int64(Double(index) * 1_000_000 / rate))
+                if due > .now { try? await Task.sleep(until: due) }
+                group.addTask {
+                    let began = ContinuousClock.now
+                    let ok = await send()
+                    return (milliseconds(ContinuousClock.now - began), ok)
+                }
+            }
+            var all: ([Double], Int) = ([], 0)
+            for await (latency, ok) in group { all.0.append(latency); if !ok { all.1 += 1 } }
+            return all
+        }
+        return PhaseResult(name: name, latencies: samples.0, failures: samples.1, seconds: milliseconds(ContinuousClock.now - start) / 1000)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+}

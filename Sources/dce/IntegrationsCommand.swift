@@ -1,0 +1,98 @@
+import ArgumentParser
+import DCEHTTP
+import DCEStorage
+import DCEVendors
+import Foundation
+
+struct IntegrationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "integrations", abstract: "Connect an account to a vendor's webhooks.",
+        subcommands: [Add.self, List.self, Remove.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an integration and print its webhook URL and secret (shown once)."
+        )
+        @Option(help: "The account's name.") var account: String
+        @Option(help: "ringba, retreaver, ringcentral, exotel, invoca or native.") var vendor: String
+        @Option(help: "A name for the integration, unique in the account.") var name: String
+        @Option(name: .customLong("map"), help: "Rename a parameter: dce-name=vendor-name (repeatable), e.g. call_id=callUUID.")
+        var mappings: [String] = []
+        @Option(help: "The secret to use (RingCentral: the subscription's verification token). Default: a generated one.")
+        var secret: String?
+        @Option(help: "The address vendors reach dce at, for the printed URL.") var baseURL = "http://127.0.0.1:8080"
+        @OptionGroup var options: DatabaseOptions
+
+        func run() async throws {
+            var mapping: [String: String] = [:]
+            for item in mappings {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw ValidationError("--map takes dce-name=vendor-name, not '\(item)'")
+                }
+                mapping[parts[0]] = parts[1]
+            }
+            let spec: IntegrationSpec
+            do {
+                spec = try IntegrationSpec(vendor: vendor, name: name, fieldMapping: mapping, secret: secret)
+            } catch {
+                throw ValidationError(error.message)
+            }
+            try await withDatabase(try Settings.resolve(options)) { database, _ in
+                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
+                    throw ValidationError(AccountError.unknownAccount(account).description)
+                }
+                let integration = try await IntegrationStore(database: database).create(
+                    accountID: owner.id, vendor: spec.vendor.rawValue, name: spec.name, fieldMapping: spec.fieldMapping, secret: spec.secret
+                )
+                let url = baseURL + integration.webhookPath
+                print("id\t\(integration.id)")
+                print("webhook_url\t\(url)")
+                if let secret = integration.secret {
+                    print("secret\t\(secret)")
+                    if spec.vendor != .ringcentral, spec.vendor != .native {
+                        print("url_with_token\t\(url)?token=\(IntegrationSpec.percentEncoded(secret))")
+                    }
+                }
+                FileHandle.standardError.write(Data("integration \(integration.name) created; the secret is not shown again\n".utf8))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List an account's integrations (no secrets).")
+        @Option(help: "The account's name.") var account: String
+        @OptionGroup var options: DatabaseOptions
+
+        func run() async throws {
+            try await withDatabase(try Settings.resolve(options)) { database, _ in
+                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
+                    throw ValidationError(AccountError.unknownAccount(account).description)
+                }
+                for integration in try await IntegrationStore(database: database).list(accountID: owner.id) {
+                    print("\(integration.id)\t\(integration.vendor)\t\(integration.name)\t\(integration.webhookPath)")
+                }
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an integration; its URL stops accepting deliveries.")
+        @Option(help: "The account's name.") var account: String
+        @Argument(help: "The integration's id (int_…).") var id: String
+        @OptionGroup var options: DatabaseOptions
+
+        func run() async throws {
+            try await withDatabase(try Settings.resolve(options)) { database, _ in
+                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
+                    throw ValidationError(AccountError.unknownAccount(account).description)
+                }
+                guard try await IntegrationStore(database: database).remove(id: id, accountID: owner.id) else {
+                    throw ValidationError("no integration '\(id)' in account \(account)")
+                }
+                print("removed \(id)")
+            }
+        }
+    }
+}
