@@ -75,7 +75,7 @@ struct EventJSON: Encodable, Sendable {
         try c.encode(event.type, forKey: .type)
         try c.encode(event.occurredAt, forKey: .occurredAt)
         try c.encode(event.receivedAt, forKey: .receivedAt)
-        if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(event.payload.utf8)) {
+        if let json = try? JSONDecoder().decode(JSONTree.self, from: Data(event.payload.utf8)) {
             try c.encode(json, forKey: .payload)
         } else {
             try c.encode(event.payload, forKey: .payload)
@@ -95,35 +95,6 @@ struct CallListJSON: Encodable, Sendable {
         try c.encode(data, forKey: .data)
         try c.encode(nextCursor, forKey: .nextCursor)
         try c.encode(nextCursor != nil, forKey: .hasMore)
-    }
-}
-
-/// Any JSON value, to pass stored payloads through unchanged.
-indirect enum JSONValue: Codable, Equatable, Sendable {
-    case null, bool(Bool), number(Double), integer(Int64), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { self = .integer(i) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .integer(let i): try c.encode(i)
-        case .number(let d): try c.encode(d)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEStorage
 import Foundation
 import Hummingbird
 import NIOCore
@@ -29,11 +30,11 @@ struct RecordInvalid: Error, HTTPResponseError {
 /// defaults. Invoca accepts numbers and booleans as JSON values or as strings ("3",
 /// "true"), so both are read.
 struct RingPoolInput {
-    let fields: [String: JSONValue]
+    let fields: [String: JSONTree]
 
     /// Reads the body: not JSON, or not an object, is a 400 naming no field.
     init(body: [UInt8]) throws {
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else {
+        guard let value = try? JSONDecoder().decode(JSONTree.self, from: Data(body)) else {
             throw APIError.badRequest("the body is not valid JSON", code: "malformed_json")
         }
         guard case .object(let fields) = value else {
@@ -108,7 +109,7 @@ struct RingPoolInput {
         return pool
     }
 
-    static func localCenter(_ value: JSONValue, geo: GeoDirectory) throws -> LocalCenter? {
+    static func localCenter(_ value: JSONTree, geo: GeoDirectory) throws -> LocalCenter? {
         if value == .null { return nil }
         guard case .object(let hash) = value else { throw RecordInvalid("Local Center must be a hash.") }
         var strings: [String: String] = [:]
@@ -127,7 +128,7 @@ struct RingPoolInput {
         }
     }
 
-    static func preferences(_ value: JSONValue) throws -> LocalNumberPreferences? {
+    static func preferences(_ value: JSONTree) throws -> LocalNumberPreferences? {
         if value == .null { return nil }
         guard case .object(let hash) = value else { throw RecordInvalid("Local Number Preferences must be a hash.") }
         var preferences = LocalNumberPreferences()
@@ -153,7 +154,7 @@ struct RingPoolInput {
         return preferences
     }
 
-    static func whitelist(_ value: JSONValue) throws -> [String] {
+    static func whitelist(_ value: JSONTree) throws -> [String] {
         if value == .null { return [] }
         guard case .array(let items) = value else { throw RecordInvalid("Tn prefix whitelist must be an array of strings.") }
         return try items.map { item in
@@ -166,7 +167,7 @@ struct RingPoolInput {
 
     // MARK: - Invoca's loose JSON values
 
-    static func text(_ value: JSONValue?) -> String? {
+    static func text(_ value: JSONTree?) -> String? {
         switch value {
         case .string(let string): string
         case .integer(let integer): String(integer)
@@ -175,7 +176,7 @@ struct RingPoolInput {
         }
     }
 
-    static func integer(_ value: JSONValue) -> Int? {
+    static func integer(_ value: JSONTree) -> Int? {
         switch value {
         case .integer(let integer): Int(exactly: integer)
         case .number(let number): number == number.rounded() && abs(number) < 1e12 ? Int(number) : nil
@@ -184,7 +185,7 @@ struct RingPoolInput {
         }
     }
 
-    static func boolean(_ value: JSONValue) -> Bool? {
+    static func boolean(_ value: JSONTree) -> Bool? {
         switch value {
         case .bool(let flag): flag
         case .string(let string) where ["true", "1"].contains(string.lowercased()): true

@@ -109,7 +109,7 @@ struct VisitorNumberJSON: Encodable, Sendable {
 /// The body of a visitor request: a JSON object of strings (or arrays, for ping), or
 /// `k=v&…` as old browsers post it.
 struct VisitorBody {
-    let values: [String: JSONValue]
+    let values: [String: JSONTree]
 
     static func read(_ request: Request) async throws -> VisitorBody {
         let body = try await CollectedBody.collect(request, limit: 64 * 1024)
@@ -117,13 +117,13 @@ struct VisitorBody {
         let text = String(decoding: body.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return VisitorBody(values: [:]) }
         if text.hasPrefix("{") {
-            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), case .object(let object) = value else {
+            guard let value = try? JSONDecoder().decode(JSONTree.self, from: Data(text.utf8)), case .object(let object) = value else {
                 throw APIError.badRequest("the body is not valid JSON", code: "malformed_json")
             }
             return VisitorBody(values: object)
         }
         // Form pairs are not percent-encoded by retreaver-js: base64's '+' must stay a '+'.
-        var values: [String: JSONValue] = [:]
+        var values: [String: JSONTree] = [:]
         for part in text.split(separator: "&") {
             let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             values[String(pieces[0])] = .string(pieces.count > 1 ? String(pieces[1]) : "")
