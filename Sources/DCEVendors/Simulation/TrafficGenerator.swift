@@ -33,7 +33,7 @@ public struct TrafficGenerator: Sendable {
     public var reorderRate = 0.2
     let run: String
     let start: Date
-    private var random: SplitMix
+    private var random: SeededRandom
 
     public init(vendor: Vendor, seed: UInt64, run: String, start: Date = Date()) {
         self.vendor = vendor
@@ -42,7 +42,7 @@ public struct TrafficGenerator: Sendable {
         // Each vendor draws its own calls from a seed, so two simulations started together
         // do not report the same callers (which cross-vendor dedupe would merge).
         let vendorIndex = UInt64(Vendor.allCases.firstIndex(of: vendor) ?? 0)
-        self.random = SplitMix(seed: seed &+ vendorIndex &* 0x9E37_79B9_7F4A_7C15)
+        self.random = SeededRandom(seed: seed &+ vendorIndex &* 0x9E37_79B9_7F4A_7C15)
     }
 
     static let trackingNumbers = ["+18885550101", "+18885550102", "+18775550104", "+18665550105", "+14155550100"]
@@ -89,7 +89,7 @@ public struct TrafficGenerator: Sendable {
         let revenueCents: Int
         let payoutCents: Int
 
-        init(index: Int, run: String, start: Date, random: inout SplitMix) {
+        init(index: Int, run: String, start: Date, random: inout SeededRandom) {
             id = "\(run)-\(index)"
             // A caller number unique to the call, so simulated calls never dedupe together.
             let unique = (Int(random.next() % 900) + 100) * 10_000 + index % 10_000
@@ -126,19 +126,4 @@ public struct TrafficGenerator: Sendable {
 
     static let jsonHeaders = [("Content-Type", "application/json")]
     static let formHeaders = [("Content-Type", "application/x-www-form-urlencoded")]
-}
-
-/// SplitMix64: small, fast, and the same sequence for the same seed.
-struct SplitMix: Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func int(_ upper: Int) -> Int { Int(next() % UInt64(upper)) }
 }
