@@ -133,20 +133,10 @@ actor TrafficSource {
 
     nonisolated func sendNext(client: HTTPClient) async -> Bool {
         let delivery = await next()
-        var target = url
-        if !delivery.query.isEmpty { target += (url.contains("?") ? "&" : "?") + delivery.queryString }
-        var request = HTTPClientRequest(url: target)
+        let addressed = delivery.addressed(to: url, vendor: vendor, secret: secret)
+        var request = HTTPClientRequest(url: addressed.url)
         request.method = HTTPMethod(rawValue: delivery.method)
-        for (name, value) in delivery.headers { request.headers.add(name: name, value: value) }
-        if let secret {
-            if vendor == .ringcentral {
-                request.headers.add(name: "Verification-Token", value: secret)
-            } else {
-                let headers = StandardWebhooks.headers(secret: secret, id: "msg_\(delivery.callID)_\(delivery.stage)",
-                                                       timestamp: Int64(Date().timeIntervalSince1970), body: delivery.body)
-                for (name, value) in headers { request.headers.add(name: name, value: value) }
-            }
-        }
+        for (name, value) in addressed.headers { request.headers.add(name: name, value: value) }
         if delivery.method != "GET" { request.body = .bytes(ByteBuffer(bytes: delivery.body)) }
         return await Load.execute(request, client: client)
     }

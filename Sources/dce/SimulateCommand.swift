@@ -101,22 +101,10 @@ struct WebhookSender: Sendable {
     }
 
     func sendOne(_ delivery: SimulatedDelivery, client: HTTPClient) async -> Int {
-        var target = url
-        if !delivery.query.isEmpty { target += (url.contains("?") ? "&" : "?") + delivery.queryString }
-        var request = HTTPClientRequest(url: target)
+        let addressed = delivery.addressed(to: url, vendor: vendor, secret: secret)
+        var request = HTTPClientRequest(url: addressed.url)
         request.method = HTTPMethod(rawValue: delivery.method)
-        for (name, value) in delivery.headers { request.headers.add(name: name, value: value) }
-        if let secret {
-            if vendor == .ringcentral {
-                request.headers.add(name: "Verification-Token", value: secret)
-            } else {
-                // A retry carries the same message id, as Standard Webhooks senders do.
-                let id = "msg_\(delivery.callID)_\(delivery.stage)".replacingOccurrences(of: " ", with: "_")
-                for (name, value) in StandardWebhooks.headers(secret: secret, id: id, timestamp: Int64(Date().timeIntervalSince1970), body: delivery.body) {
-                    request.headers.add(name: name, value: value)
-                }
-            }
-        }
+        for (name, value) in addressed.headers { request.headers.add(name: name, value: value) }
         if delivery.method != "GET" { request.body = .bytes(ByteBuffer(bytes: delivery.body)) }
         do {
             let response = try await client.execute(request, timeout: .seconds(30))

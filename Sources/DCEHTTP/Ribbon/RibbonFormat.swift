@@ -6,16 +6,10 @@ import Hummingbird
 /// How the ribbon API writes values: times as `2025-10-12T10:30:00Z` (milliseconds only
 /// when there are some), absent facts as `null`.
 enum RibbonFormat {
-    nonisolated(unsafe) private static let seconds: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f
-    }()
-    private static let lock = NSLock()
-
     static func time(_ timestamp: Timestamp) -> String {
-        if timestamp.millisecondsSince1970 % 1000 != 0 { return timestamp.iso8601 }
-        return lock.withLock { seconds.string(from: timestamp.date) }
+        let full = timestamp.iso8601  // 2025-10-12T10:30:00.000Z
+        if timestamp.millisecondsSince1970 % 1000 != 0 { return full }
+        return String(full.dropLast(5)) + "Z"
     }
 
     static func time(_ timestamp: Timestamp?) -> JSONTree {

@@ -18,6 +18,24 @@ public struct SimulatedDelivery: Sendable {
         query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
     }
 
+    /// Where and with which headers to send this delivery to an integration's webhook URL,
+    /// authenticated as the vendor would: RingCentral's Verification-Token, or a Standard
+    /// Webhooks signature whose message id a retry repeats.
+    public func addressed(to url: String, vendor: Vendor, secret: String?, now: Date = Date()) -> (url: String, headers: [(String, String)]) {
+        var target = url
+        if !query.isEmpty { target += (url.contains("?") ? "&" : "?") + queryString }
+        var headers = self.headers
+        if let secret {
+            if vendor == .ringcentral {
+                headers.append(("Verification-Token", secret))
+            } else {
+                let id = "msg_\(callID)_\(stage)".replacingOccurrences(of: " ", with: "_")
+                headers += StandardWebhooks.headers(secret: secret, id: id, timestamp: Int64(now.timeIntervalSince1970), body: body)
+            }
+        }
+        return (target, headers)
+    }
+
     static func encode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
