@@ -1,4 +1,6 @@
+import PostgresNIO
 import SQLKit
+import SQLiteNIO
 
 /// Runs concurrent writes together in one transaction, each in its own savepoint, so that
 /// a burst of webhooks costs one commit (one fsync) instead of one per request, and one
@@ -48,14 +50,25 @@ actor GroupCommitter {
                     results.reserveCapacity(batch.count)
                     for (index, job) in batch.enumerated() {
                         let savepoint = "job\(index)"
-                        try await sql.raw("SAVEPOINT \(unsafeRaw: savepoint)").run()
-                        do {
-                            results.append(.success(try await job.work(sql)))
-                            try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
-                        } catch {
-                            try await sql.raw("ROLLBACK TO SAVEPOINT \(unsafeRaw: savepoint)").run()
-                            try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
-                            results.append(.failure(error))
+                        var attempt = 1
+                        while true {
+                            try await sql.raw("SAVEPOINT \(unsafeRaw: savepoint)").run()
+                            do {
+                                results.append(.success(try await job.work(sql)))
+                                try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
+                                break
+                            } catch {
+                                try await sql.raw("ROLLBACK TO SAVEPOINT \(unsafeRaw: savepoint)").run()
+                                try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
+                                // The database chose this write as the victim of a lock cycle
+                                // with another node or group: its locks are gone, try again.
+                                if attempt < 3, TransientConflict.matches(error) {
+                                    attempt += 1
+                                    continue
+                                }
+                                results.append(.failure(error))
+                                break
+                            }
                         }
                     }
                     return results
@@ -68,5 +81,21 @@ actor GroupCommitter {
             }
         }
         drains -= 1
+    }
+}
+
+/// Errors that mean "another transaction won this time", not "this write is wrong".
+enum TransientConflict {
+    static func matches(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            return state == "40P01" || state == "40001"  // deadlock detected, serialization failure
+        }
+        if let error = error as? SQLiteError {
+            switch error.reason {
+            case .busy, .busyTimeout, .locked: return true
+            default: return false
+            }
+        }
+        return false
     }
 }
