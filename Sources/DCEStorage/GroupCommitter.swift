@@ -2,91 +2,144 @@ import PostgresNIO
 import SQLKit
 import SQLiteNIO
 
-/// Runs concurrent writes together in one transaction, each in its own savepoint, so that
-/// a burst of webhooks costs one commit (one fsync) instead of one per request, and one
-/// bad write fails alone. Every caller returns only after the shared commit succeeded:
-/// a 2xx built on its result means the data is durable.
+/// Runs concurrent writes together in one transaction, so that a burst of webhooks costs
+/// one commit (one fsync) instead of one per request. Every caller returns only after the
+/// shared commit succeeded: a 2xx built on its result means the data is durable.
+///
+/// Two kinds of work share a group. A closure runs in its own savepoint, so one bad write
+/// fails alone. Items (`Item`) are handed to `batch` all together, to be written set-wise
+/// with a few multi-row statements; if that fails, each item is tried again alone in its
+/// own savepoint, so a bad item still fails alone and the others commit.
 ///
 /// SQLite has one writer, so one group runs at a time. PostgreSQL runs several groups at
 /// once on separate connections: each statement is a network round trip, and serialising
 /// them all through one transaction would leave the server idle.
-actor GroupCommitter {
+actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
+    typealias Batch = @Sendable ([Item], any SQLDatabase) async throws -> [Outcome]
+
+    private enum Work: Sendable {
+        case closure(@Sendable (any SQLDatabase) async throws -> any Sendable)
+        case item(Item)
+    }
+
     private struct Job: Sendable {
-        let work: @Sendable (any SQLDatabase) async throws -> any Sendable
+        let work: Work
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
 
     private let database: any Database
     private let maximumBatch: Int
     private let parallelism: Int
+    private let batch: Batch?
     private var pending: [Job] = []
     private var drains = 0
 
-    init(database: any Database, maximumBatch: Int = 128) {
+    init(database: any Database, maximumBatch: Int = 256, batch: Batch?) {
         self.database = database
         self.maximumBatch = maximumBatch
         self.parallelism = database.engine == .postgres ? 6 : 1
+        self.batch = batch
     }
 
     func submit<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
-            pending.append(Job(work: { try await work($0) }, continuation: continuation))
+        try await enqueue(.closure { try await work($0) }) as! T
+    }
+
+    func submit(_ item: Item) async throws -> Outcome {
+        try await enqueue(.item(item)) as! Outcome
+    }
+
+    private func enqueue(_ work: Work) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+            pending.append(Job(work: work, continuation: continuation))
             if drains < parallelism {
                 drains += 1
                 Task { await self.drain() }
             }
         }
-        return result as! T
     }
 
     private func drain() async {
         while !pending.isEmpty {
-            let batch = Array(pending.prefix(maximumBatch))
-            pending.removeFirst(batch.count)
+            let group = Array(pending.prefix(maximumBatch))
+            pending.removeFirst(group.count)
             let outcomes: [Result<any Sendable, any Error>]
             do {
-                outcomes = try await database.write { sql in
-                    var results: [Result<any Sendable, any Error>] = []
-                    results.reserveCapacity(batch.count)
-                    for (index, job) in batch.enumerated() {
-                        let savepoint = "job\(index)"
-                        var attempt = 1
-                        while true {
-                            try await sql.raw("SAVEPOINT \(unsafeRaw: savepoint)").run()
-                            do {
-                                results.append(.success(try await job.work(sql)))
-                                try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
-                                break
-                            } catch {
-                                try await sql.raw("ROLLBACK TO SAVEPOINT \(unsafeRaw: savepoint)").run()
-                                try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: savepoint)").run()
-                                // The database chose this write as the victim of a lock cycle
-                                // with another node or group: its locks are gone, try again.
-                                if attempt < 3, TransientConflict.matches(error) {
-                                    attempt += 1
-                                    continue
-                                }
-                                results.append(.failure(error))
-                                break
-                            }
-                        }
-                    }
-                    return results
-                }
+                outcomes = try await database.write { sql in try await self.run(group, on: sql) }
             } catch {
-                outcomes = batch.map { _ in .failure(error) }
+                outcomes = group.map { _ in .failure(error) }
             }
-            for (job, outcome) in zip(batch, outcomes) {
+            for (job, outcome) in zip(group, outcomes) {
                 job.continuation.resume(with: outcome)
             }
         }
         drains -= 1
+    }
+
+    /// The outcome of each job of the group, in order, inside the group's transaction.
+    private nonisolated func run(_ group: [Job], on sql: any SQLDatabase) async throws -> [Result<any Sendable, any Error>] {
+        var results = [Result<any Sendable, any Error>?](repeating: nil, count: group.count)
+        var items: [(index: Int, item: Item)] = []
+        for (index, job) in group.enumerated() {
+            if case .item(let item) = job.work { items.append((index, item)) }
+        }
+        if let batch, !items.isEmpty {
+            var together: [Outcome]?
+            if items.count > 1 {
+                let attempt = try await Self.inSavepoint("items", on: sql) { try await batch(items.map(\.item), sql) }
+                together = (try? attempt.get()) as? [Outcome]
+            }
+            for (position, (index, item)) in items.enumerated() {
+                if let together {
+                    results[index] = .success(together[position])
+                } else {
+                    results[index] = try await Self.inSavepoint("item\(index)", on: sql) { try await batch([item], sql)[0] }
+                }
+            }
+        }
+        for (index, job) in group.enumerated() {
+            guard case .closure(let work) = job.work else { continue }
+            results[index] = try await Self.inSavepoint("job\(index)", on: sql) { try await work(sql) }
+        }
+        return results.map { $0! }
+    }
+
+    /// Runs `work` in a savepoint: undone alone when it fails, and tried again (up to three
+    /// times) when the database chose it as the victim of a lock cycle with another node or
+    /// group, since its locks are then gone.
+    private static func inSavepoint<T: Sendable>(_ name: String, on sql: any SQLDatabase, _ work: () async throws -> T) async throws -> Result<any Sendable, any Error> {
+        var attempt = 1
+        while true {
+            try await sql.raw("SAVEPOINT \(unsafeRaw: name)").run()
+            do {
+                let value = try await work()
+                try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: name)").run()
+                return .success(value)
+            } catch {
+                try await sql.raw("ROLLBACK TO SAVEPOINT \(unsafeRaw: name)").run()
+                try await sql.raw("RELEASE SAVEPOINT \(unsafeRaw: name)").run()
+                if attempt < 3, TransientConflict.matches(error) {
+                    attempt += 1
+                    continue
+                }
+                return .failure(error)
+            }
+        }
+    }
+}
+
+extension GroupCommitter where Item == Never, Outcome == Never {
+    /// A committer of closures only.
+    init(database: any Database, maximumBatch: Int = 256) {
+        self.init(database: database, maximumBatch: maximumBatch, batch: nil)
     }
 }
 
 /// Errors that mean "another transaction won this time", not "this write is wrong".
 enum TransientConflict {
     static func matches(_ error: any Error) -> Bool {
+        // Another node committed the same key or vendor call id first: a new try finds it.
+        if error is LedgerError { return true }
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             return state == "40P01" || state == "40001"  // deadlock detected, serialization failure
         }

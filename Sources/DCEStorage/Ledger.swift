@@ -8,30 +8,19 @@ import SQLKit
 /// the events of each touched call into its record (`CallMerge`), all in one commit.
 public struct Ledger: Sendable {
     let database: any Database
-    private let committer: GroupCommitter
+    private let committer: GroupCommitter<AppendItem, [AppendOutcome]>
 
     public init(database: any Database) {
         self.database = database
-        self.committer = GroupCommitter(database: database)
+        self.committer = GroupCommitter(database: database) { items, sql in
+            try await LedgerBatch.apply(items, on: sql)
+        }
     }
 
     /// Appends events reported in one request. Returns one outcome per event, in order.
     /// Returns only after the commit: the caller may acknowledge the request.
     public func append(_ events: [IncomingEvent], accountID: AccountID, request: InboundRequest) async throws -> [AppendOutcome] {
-        try await committer.submit { sql in
-            let requestID = try await Self.storeRequest(request, accountID: accountID, on: sql)
-            var outcomes: [AppendOutcome] = []
-            var touched: [CallID] = []
-            for incoming in events {
-                let outcome = try await Self.appendOne(incoming, accountID: accountID, requestID: requestID, receivedAt: request.receivedAt, on: sql)
-                outcomes.append(outcome)
-                if !outcome.duplicate, !touched.contains(outcome.callID) { touched.append(outcome.callID) }
-            }
-            for callID in touched {
-                try await Self.refold(callID, on: sql)
-            }
-            return outcomes
-        }
+        try await committer.submit(AppendItem(events: events, accountID: accountID, request: request))
     }
 
     /// Keeps a delivery that could not be read, with the reason, and returns its id.
@@ -133,115 +122,6 @@ public struct Ledger: Sendable {
                 duplicate: true
             )
         }
-    }
-
-    static func appendOne(_ incoming: IncomingEvent, accountID: AccountID, requestID: String, receivedAt: Timestamp, on sql: any SQLDatabase) async throws -> AppendOutcome {
-        let event = incoming.event
-        if let first = try await existing(key: event.idempotencyKey, accountID: accountID, on: sql) {
-            return first
-        }
-        let callID = try await resolveCall(for: event, accountID: accountID, on: sql)
-        let normalized = String(decoding: try JSONEncoder.ledger.encode(event.fields), as: UTF8.self)
-        let inserted = try await sql.raw("""
-            INSERT INTO raw_events (account_id, request_id, source, idempotency_key, external_call_id, event_type,
-                                    occurred_at, received_at, payload, normalized, call_id)
-            VALUES (\(bind: accountID.rawValue), \(bind: requestID), \(bind: event.source.rawValue), \(bind: event.idempotencyKey),
-                    \(bind: event.externalCallID), \(bind: event.type), \(bind: event.occurredAt.millisecondsSince1970),
-                    \(bind: receivedAt.millisecondsSince1970), \(bind: incoming.payload), \(bind: normalized), \(bind: callID.rawValue))
-            ON CONFLICT (account_id, idempotency_key) DO NOTHING
-            RETURNING id
-            """).first()
-        guard let inserted else {
-            // Another process accepted the same key between our check and our insert.
-            guard let first = try await existing(key: event.idempotencyKey, accountID: accountID, on: sql) else {
-                throw LedgerError.lostRace(event.idempotencyKey)
-            }
-            return first
-        }
-        return AppendOutcome(
-            idempotencyKey: event.idempotencyKey,
-            eventID: try inserted.decode(column: "id", as: Int64.self),
-            callID: callID,
-            duplicate: false
-        )
-    }
-
-    /// The call this event is about: the one its source's call id already names, or a new one.
-    static func resolveCall(for event: CallEvent, accountID: AccountID, on sql: any SQLDatabase) async throws -> CallID {
-        if let known = try await callID(source: event.source, externalCallID: event.externalCallID, accountID: accountID, on: sql) {
-            return known
-        }
-        if let same = try await CrossVendorDedupe.claimExistingCall(for: event, accountID: accountID, on: sql) { return same }
-        let id = CallID(rawValue: Token.make(prefix: "call"))
-        let now = Timestamp.now().millisecondsSince1970
-        try await sql.raw("""
-            INSERT INTO calls (id, account_id, source, external_call_id, status, call_metadata, event_count, sort_at, created_at, updated_at)
-            VALUES (\(bind: id.rawValue), \(bind: accountID.rawValue), \(bind: event.source.rawValue), \(bind: event.externalCallID),
-                    'unknown', '{}', 0, \(bind: event.fields.callStartedAt?.millisecondsSince1970 ?? event.occurredAt.millisecondsSince1970),
-                    \(bind: now), \(bind: now))
-            """).run()
-        let claimed = try await sql.raw("""
-            INSERT INTO call_vendor_ids (account_id, source, external_call_id, call_id)
-            VALUES (\(bind: accountID.rawValue), \(bind: event.source.rawValue), \(bind: event.externalCallID), \(bind: id.rawValue))
-            ON CONFLICT (account_id, source, external_call_id) DO NOTHING
-            RETURNING call_id
-            """).first()
-        if claimed != nil { return id }
-        // Another process created the call first: use theirs, drop ours.
-        try await sql.raw("DELETE FROM calls WHERE id = \(bind: id.rawValue)").run()
-        guard let winner = try await callID(source: event.source, externalCallID: event.externalCallID, accountID: accountID, on: sql) else {
-            throw LedgerError.lostRace(event.externalCallID)
-        }
-        return winner
-    }
-
-    static func callID(source: Source, externalCallID: String, accountID: AccountID, on sql: any SQLDatabase) async throws -> CallID? {
-        try await sql.raw("""
-            SELECT call_id FROM call_vendor_ids
-            WHERE account_id = \(bind: accountID.rawValue) AND source = \(bind: source.rawValue)
-              AND external_call_id = \(bind: externalCallID)
-            """).first().map { CallID(rawValue: try $0.decode(column: "call_id", as: String.self)) }
-    }
-
-    /// Rebuilds a call record from all of its events (see `CallMerge` for the rule).
-    static func refold(_ callID: CallID, on sql: any SQLDatabase) async throws {
-        let rows = try await sql.raw("""
-            SELECT normalized, occurred_at FROM raw_events WHERE call_id = \(bind: callID.rawValue) ORDER BY occurred_at, id
-            """).all()
-        var fields = CallFields()
-        var earliest: Int64?
-        for row in rows {
-            let later = try JSONDecoder().decode(CallFields.self, from: Data(try row.decode(column: "normalized", as: String.self).utf8))
-            fields.apply(later)
-            let occurred = try row.decode(column: "occurred_at", as: Int64.self)
-            earliest = min(earliest ?? occurred, occurred)
-        }
-        fields.tags = try await SessionAttribution.sessionTags(forCall: callID, fields: fields, firstHeardAt: earliest, on: sql).merging(fields.tags)
-        let sortAt = fields.callStartedAt?.millisecondsSince1970 ?? earliest ?? Timestamp.now().millisecondsSince1970
-        try await sql.raw("""
-            UPDATE calls SET
-                caller_phone = \(bind: fields.callerPhone?.e164),
-                tracking_number = \(bind: fields.trackingNumber?.e164),
-                destination_number = \(bind: fields.destinationNumber?.e164),
-                duration_seconds = \(bind: fields.durationSeconds.map(Int64.init)),
-                call_started_at = \(bind: fields.callStartedAt?.millisecondsSince1970),
-                call_answered_at = \(bind: fields.callAnsweredAt?.millisecondsSince1970),
-                call_ended_at = \(bind: fields.callEndedAt?.millisecondsSince1970),
-                status = \(bind: (fields.status ?? .unknown).rawValue),
-                campaign_id = \(bind: fields.campaignID),
-                publisher_id = \(bind: fields.publisherID),
-                target_id = \(bind: fields.targetID),
-                caller_state = \(bind: fields.callerState),
-                revenue_cents = \(bind: fields.revenue?.cents),
-                payout_cents = \(bind: fields.payout?.cents),
-                converted = \(bind: fields.converted.map { Int64($0 ? 1 : 0) }),
-                recording_url = \(bind: fields.recordingURL),
-                call_metadata = \(bind: String(decoding: try JSONEncoder.ledger.encode(fields.tags), as: UTF8.self)),
-                event_count = \(bind: Int64(rows.count)),
-                sort_at = \(bind: sortAt),
-                updated_at = \(bind: Timestamp.now().millisecondsSince1970)
-            WHERE id = \(bind: callID.rawValue)
-            """).run()
     }
 }
 

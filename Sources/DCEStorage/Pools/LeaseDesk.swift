@@ -42,7 +42,7 @@ public enum LeaseOutcome: Hashable, Sendable {
 /// queueing on one.
 public struct LeaseDesk: Sendable {
     let database: any Database
-    private let committer: GroupCommitter?
+    private let committer: GroupCommitter<Never, Never>?
 
     public init(database: any Database) {
         self.database = database

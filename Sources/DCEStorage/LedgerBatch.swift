@@ -1,0 +1,398 @@
+import DCEDomain
+import Foundation
+import SQLKit
+
+/// One delivery's share of a commit group: its events, its account and the request they came in.
+struct AppendItem: Sendable {
+    let events: [IncomingEvent]
+    let accountID: AccountID
+    let request: InboundRequest
+}
+
+/// Appends the deliveries of one commit group set-wise: a handful of multi-row statements
+/// for the whole group instead of about ten statements per event, so that the single
+/// SQLite writer (and each PostgreSQL connection) spends its time writing rows, not
+/// waiting between statements.
+///
+/// The outcome is the one appending the deliveries one after another would give, in the
+/// order they joined the group:
+/// - an idempotency key seen before (in the database, or earlier in the group) is a
+///   duplicate carrying the first event's id and call;
+/// - a vendor call id names its call; a new one first looks for the same real call
+///   reported by another vendor (`CrossVendorDedupe`), else starts a call;
+/// - every touched call is folded again from all of its events (`CallMerge`), with the
+///   tags of the visitor session its tracking number was leased to (`SessionAttribution`).
+///
+/// Cross-vendor dedupe reads calls as the database holds them, so before an event asks
+/// whether its caller already has a call, the events of the group that could answer
+/// (same account, same caller, or no caller at all) are written and folded first.
+enum LedgerBatch {
+    /// Rows per multi-row statement: well under both engines' bind limits.
+    static let rowsPerStatement = 400
+
+    static func apply(_ items: [AppendItem], on sql: any SQLDatabase) async throws -> [[AppendOutcome]] {
+        let requestIDs = items.map { _ in Token.make(prefix: "req") }
+        try await storeRequests(items, ids: requestIDs, on: sql)
+
+        var outcomes: [[AppendOutcome?]] = items.map { Array(repeating: nil, count: $0.events.count) }
+        var known = try await existingOutcomes(items, on: sql)
+        var calls = try await knownCalls(items, on: sql)
+        var later: [(item: Int, index: Int, key: EventKey)] = []
+        var segment = Segment()
+
+        for (itemIndex, item) in items.enumerated() {
+            for (eventIndex, incoming) in item.events.enumerated() {
+                let event = incoming.event
+                let key = EventKey(account: item.accountID.rawValue, idempotencyKey: event.idempotencyKey)
+                if let first = known[key] {
+                    outcomes[itemIndex][eventIndex] = first.asDuplicate
+                    continue
+                }
+                if segment.keys.contains(key) {
+                    later.append((itemIndex, eventIndex, key))
+                    continue
+                }
+                let vendorKey = VendorKey(account: item.accountID.rawValue, source: event.source.rawValue, externalCallID: event.externalCallID)
+                let callID: CallID
+                if let existing = calls[vendorKey] {
+                    callID = existing
+                } else {
+                    var claimed: CallID?
+                    if let caller = event.fields.callerPhone, event.fields.trackingNumber != nil {
+                        if segment.mayDecide(account: item.accountID.rawValue, caller: caller.e164) {
+                            try await flush(&segment, outcomes: &outcomes, known: &known, on: sql)
+                        }
+                        claimed = try await CrossVendorDedupe.claimExistingCall(for: event, accountID: item.accountID, on: sql)
+                    }
+                    if let claimed {
+                        callID = claimed
+                    } else {
+                        callID = CallID(rawValue: Token.make(prefix: "call"))
+                        segment.newCalls.append(NewCall(
+                            id: callID, accountID: item.accountID, source: event.source, externalCallID: event.externalCallID,
+                            sortAt: event.fields.callStartedAt?.millisecondsSince1970 ?? event.occurredAt.millisecondsSince1970
+                        ))
+                    }
+                    calls[vendorKey] = callID
+                }
+                segment.add(PendingEvent(
+                    item: itemIndex, index: eventIndex, key: key, incoming: incoming, accountID: item.accountID,
+                    requestID: requestIDs[itemIndex], receivedAt: item.request.receivedAt, callID: callID
+                ))
+            }
+        }
+        try await flush(&segment, outcomes: &outcomes, known: &known, on: sql)
+        for (itemIndex, eventIndex, key) in later {
+            guard let first = known[key] else { throw LedgerError.lostRace(key.idempotencyKey) }
+            outcomes[itemIndex][eventIndex] = first.asDuplicate
+        }
+        return try outcomes.map { row in
+            try row.map { outcome in
+                guard let outcome else { throw LedgerError.lostRace("an event of the group") }
+                return outcome
+            }
+        }
+    }
+
+    // MARK: - The group's requests and what the database already knows
+
+    static func storeRequests(_ items: [AppendItem], ids: [String], on sql: any SQLDatabase) async throws {
+        for chunk in chunks(Array(zip(items, ids))) {
+            let insert = sql.insert(into: "inbound_requests")
+                .columns("id", "account_id", "source", "received_at", "method", "path", "content_type", "headers", "body", "body_encoding")
+            for (item, id) in chunk {
+                let request = item.request
+                let body = request.storedBody
+                _ = insert.values([
+                    id, item.accountID.rawValue, request.source.rawValue, request.receivedAt.millisecondsSince1970,
+                    request.method, request.path, request.contentType, request.headersJSON, body.text, body.encoding,
+                ] as [any Encodable & Sendable])
+            }
+            try await insert.run()
+        }
+    }
+
+    /// The first outcome of every idempotency key of the group that the ledger already holds.
+    static func existingOutcomes(_ items: [AppendItem], on sql: any SQLDatabase) async throws -> [EventKey: AppendOutcome] {
+        var found: [EventKey: AppendOutcome] = [:]
+        for (account, keys) in grouped(items, by: { $0.event.idempotencyKey }) {
+            for chunk in chunks(keys) {
+                let rows = try await sql.raw("""
+                    SELECT idempotency_key, id, call_id FROM raw_events
+                    WHERE account_id = \(bind: account) AND idempotency_key IN (\(binds: Array(chunk)))
+                    """).all()
+                for row in rows {
+                    let key = try row.decode(column: "idempotency_key", as: String.self)
+                    found[EventKey(account: account, idempotencyKey: key)] = AppendOutcome(
+                        idempotencyKey: key,
+                        eventID: try row.decode(column: "id", as: Int64.self),
+                        callID: CallID(rawValue: try row.decode(column: "call_id", as: String.self)),
+                        duplicate: true
+                    )
+                }
+            }
+        }
+        return found
+    }
+
+    /// The calls the group's vendor call ids already name.
+    static func knownCalls(_ items: [AppendItem], on sql: any SQLDatabase) async throws -> [VendorKey: CallID] {
+        var found: [VendorKey: CallID] = [:]
+        for (account, ids) in grouped(items, by: { $0.event.externalCallID }) {
+            for chunk in chunks(ids) {
+                let rows = try await sql.raw("""
+                    SELECT source, external_call_id, call_id FROM call_vendor_ids
+                    WHERE account_id = \(bind: account) AND external_call_id IN (\(binds: Array(chunk)))
+                    """).all()
+                for row in rows {
+                    let key = VendorKey(
+                        account: account,
+                        source: try row.decode(column: "source", as: String.self),
+                        externalCallID: try row.decode(column: "external_call_id", as: String.self)
+                    )
+                    found[key] = CallID(rawValue: try row.decode(column: "call_id", as: String.self))
+                }
+            }
+        }
+        return found
+    }
+
+    // MARK: - Writing a segment
+
+    /// Writes the segment's new calls, vendor ids and events, folds every call they touch,
+    /// and records the events' outcomes.
+    static func flush(_ segment: inout Segment, outcomes: inout [[AppendOutcome?]], known: inout [EventKey: AppendOutcome], on sql: any SQLDatabase) async throws {
+        guard !segment.events.isEmpty else { return }
+        let now = Timestamp.now().millisecondsSince1970
+        for chunk in chunks(segment.newCalls) {
+            let insert = sql.insert(into: "calls")
+                .columns("id", "account_id", "source", "external_call_id", "status", "call_metadata", "event_count", "sort_at", "created_at", "updated_at")
+            for call in chunk {
+                _ = insert.values([
+                    call.id.rawValue, call.accountID.rawValue, call.source.rawValue, call.externalCallID,
+                    "unknown", "{}", Int64(0), call.sortAt, now, now,
+                ] as [any Encodable & Sendable])
+            }
+            try await insert.run()
+            let claim = sql.insert(into: "call_vendor_ids").columns("account_id", "source", "external_call_id", "call_id")
+            for call in chunk {
+                _ = claim.values([call.accountID.rawValue, call.source.rawValue, call.externalCallID, call.id.rawValue] as [any Encodable & Sendable])
+            }
+            let claimed = try await claim.ignoringConflicts(with: ["account_id", "source", "external_call_id"]).returning("call_id").all()
+            // Another node named one of these calls first: the group starts over one delivery
+            // at a time, and that delivery then finds the other node's call.
+            guard claimed.count == chunk.count else { throw LedgerError.lostRace("a vendor call id of the group") }
+        }
+
+        var eventIDs: [EventKey: Int64] = [:]
+        for chunk in chunks(segment.events) {
+            let insert = sql.insert(into: "raw_events").columns(
+                "account_id", "request_id", "source", "idempotency_key", "external_call_id", "event_type",
+                "occurred_at", "received_at", "payload", "normalized", "call_id"
+            )
+            for pending in chunk {
+                let event = pending.incoming.event
+                _ = insert.values([
+                    pending.accountID.rawValue, pending.requestID, event.source.rawValue, event.idempotencyKey,
+                    event.externalCallID, event.type, event.occurredAt.millisecondsSince1970,
+                    pending.receivedAt.millisecondsSince1970, pending.incoming.payload, pending.normalized, pending.callID.rawValue,
+                ] as [any Encodable & Sendable])
+            }
+            let rows = try await insert.ignoringConflicts(with: ["account_id", "idempotency_key"])
+                .returning("id", "account_id", "idempotency_key").all()
+            for row in rows {
+                let key = EventKey(
+                    account: try row.decode(column: "account_id", as: String.self),
+                    idempotencyKey: try row.decode(column: "idempotency_key", as: String.self)
+                )
+                eventIDs[key] = try row.decode(column: "id", as: Int64.self)
+            }
+        }
+        for pending in segment.events {
+            // Another node accepted the same key between the group's check and its insert.
+            guard let eventID = eventIDs[pending.key] else { throw LedgerError.lostRace(pending.key.idempotencyKey) }
+            let outcome = AppendOutcome(idempotencyKey: pending.key.idempotencyKey, eventID: eventID, callID: pending.callID, duplicate: false)
+            outcomes[pending.item][pending.index] = outcome
+            known[pending.key] = outcome
+        }
+
+        try await refold(segment.touchedCalls, on: sql)
+        segment = Segment()
+    }
+
+    // MARK: - Folding calls
+
+    /// Rebuilds the given calls from all of their events (see `CallMerge` for the rule).
+    static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase) async throws {
+        guard !touched.isEmpty else { return }
+        var folds: [CallID: Fold] = [:]
+        for chunk in chunks(Array(touched.keys)) {
+            let rows = try await sql.raw("""
+                SELECT call_id, normalized, occurred_at FROM raw_events
+                WHERE call_id IN (\(binds: chunk.map(\.rawValue))) ORDER BY call_id, occurred_at, id
+                """).all()
+            let decoder = JSONDecoder()
+            for row in rows {
+                let callID = CallID(rawValue: try row.decode(column: "call_id", as: String.self))
+                let later = try decoder.decode(CallFields.self, from: Data(try row.decode(column: "normalized", as: String.self).utf8))
+                let occurred = try row.decode(column: "occurred_at", as: Int64.self)
+                folds[callID, default: Fold()].add(later, occurredAt: occurred)
+            }
+        }
+
+        var attributions: [SessionAttribution.Call] = []
+        for (callID, fold) in folds {
+            guard let accountID = touched[callID] else { continue }
+            if let number = fold.fields.trackingNumber, let time = fold.fields.callStartedAt?.millisecondsSince1970 ?? fold.earliest {
+                attributions.append(.init(callID: callID, accountID: accountID, number: number.e164, time: time))
+            }
+        }
+        let sessionTags = try await SessionAttribution.sessionTags(for: attributions, on: sql)
+
+        let now = Timestamp.now().millisecondsSince1970
+        let encoder = JSONEncoder.ledger
+        let folded = folds.sorted { $0.key.rawValue < $1.key.rawValue }
+        for chunk in chunks(folded) {
+            let upsert = sql.insert(into: "calls").columns(Self.foldedColumns)
+            for (callID, fold) in chunk {
+                var fields = fold.fields
+                if let tags = sessionTags[callID] { fields.tags = tags.merging(fields.tags) }
+                let sortAt = fields.callStartedAt?.millisecondsSince1970 ?? fold.earliest ?? now
+                _ = upsert.values([
+                    callID.rawValue, touched[callID]!.rawValue,
+                    // Never written: the call exists, these only satisfy NOT NULL.
+                    "", "", now,
+                    fields.callerPhone?.e164, fields.trackingNumber?.e164, fields.destinationNumber?.e164,
+                    fields.durationSeconds.map(Int64.init), fields.callStartedAt?.millisecondsSince1970,
+                    fields.callAnsweredAt?.millisecondsSince1970, fields.callEndedAt?.millisecondsSince1970,
+                    (fields.status ?? .unknown).rawValue, fields.campaignID, fields.publisherID, fields.targetID,
+                    fields.callerState, fields.revenue?.cents, fields.payout?.cents,
+                    fields.converted.map { Int64($0 ? 1 : 0) }, fields.recordingURL,
+                    String(decoding: try encoder.encode(fields.tags), as: UTF8.self),
+                    Int64(fold.count), sortAt, now,
+                ] as [any Encodable & Sendable])
+            }
+            try await upsert.onConflict(with: ["id"]) { update in
+                var update = update
+                for column in Self.foldedColumns.dropFirst(5) { update = update.set(excludedValueOf: column) }
+                return update
+            }.run()
+        }
+    }
+
+    /// The call columns a fold writes, after the five that only a new row needs.
+    static let foldedColumns = [
+        "id", "account_id", "source", "external_call_id", "created_at",
+        "caller_phone", "tracking_number", "destination_number", "duration_seconds", "call_started_at",
+        "call_answered_at", "call_ended_at", "status", "campaign_id", "publisher_id", "target_id",
+        "caller_state", "revenue_cents", "payout_cents", "converted", "recording_url", "call_metadata",
+        "event_count", "sort_at", "updated_at",
+    ]
+
+    // MARK: - Helpers
+
+    static func chunks<T>(_ values: [T]) -> [ArraySlice<T>] {
+        stride(from: 0, to: values.count, by: rowsPerStatement).map { values[$0..<min($0 + rowsPerStatement, values.count)] }
+    }
+
+    /// Distinct values of the group's events, per account.
+    static func grouped(_ items: [AppendItem], by value: (IncomingEvent) -> String) -> [(String, [String])] {
+        var seen: [String: Set<String>] = [:]
+        var order: [String: [String]] = [:]
+        for item in items {
+            let account = item.accountID.rawValue
+            for incoming in item.events where seen[account, default: []].insert(value(incoming)).inserted {
+                order[account, default: []].append(value(incoming))
+            }
+        }
+        return order.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+struct EventKey: Hashable, Sendable {
+    let account: String
+    let idempotencyKey: String
+}
+
+struct VendorKey: Hashable, Sendable {
+    let account: String
+    let source: String
+    let externalCallID: String
+}
+
+struct NewCall: Sendable {
+    let id: CallID
+    let accountID: AccountID
+    let source: Source
+    let externalCallID: String
+    let sortAt: Int64
+}
+
+struct PendingEvent: Sendable {
+    let item: Int
+    let index: Int
+    let key: EventKey
+    let incoming: IncomingEvent
+    let accountID: AccountID
+    let requestID: String
+    let receivedAt: Timestamp
+    let callID: CallID
+    let normalized: String
+
+    init(item: Int, index: Int, key: EventKey, incoming: IncomingEvent, accountID: AccountID, requestID: String, receivedAt: Timestamp, callID: CallID) {
+        self.item = item
+        self.index = index
+        self.key = key
+        self.incoming = incoming
+        self.accountID = accountID
+        self.requestID = requestID
+        self.receivedAt = receivedAt
+        self.callID = callID
+        self.normalized = String(decoding: (try? JSONEncoder.ledger.encode(incoming.event.fields)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+/// Events of the group not yet written, with what a dedupe decision must not miss.
+struct Segment {
+    var events: [PendingEvent] = []
+    var newCalls: [NewCall] = []
+    var keys: Set<EventKey> = []
+    var touchedCalls: [CallID: AccountID] = [:]
+    private var callers: Set<String> = []
+    private var accountsWithoutCaller: Set<String> = []
+
+    mutating func add(_ event: PendingEvent) {
+        events.append(event)
+        keys.insert(event.key)
+        touchedCalls[event.callID] = event.accountID
+        if let caller = event.incoming.event.fields.callerPhone {
+            callers.insert("\(event.accountID.rawValue)|\(caller.e164)")
+        } else {
+            accountsWithoutCaller.insert(event.accountID.rawValue)
+        }
+    }
+
+    /// Whether an unwritten event could change which call a new report of this caller joins.
+    func mayDecide(account: String, caller: String) -> Bool {
+        callers.contains("\(account)|\(caller)") || accountsWithoutCaller.contains(account)
+    }
+}
+
+/// A call's events folded in event order.
+struct Fold {
+    var fields = CallFields()
+    var earliest: Int64?
+    var count = 0
+
+    mutating func add(_ later: CallFields, occurredAt: Int64) {
+        fields.apply(later)
+        earliest = min(earliest ?? occurredAt, occurredAt)
+        count += 1
+    }
+}
+
+extension AppendOutcome {
+    var asDuplicate: AppendOutcome {
+        AppendOutcome(idempotencyKey: idempotencyKey, eventID: eventID, callID: callID, duplicate: true)
+    }
+}
