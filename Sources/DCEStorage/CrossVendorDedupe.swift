@@ -7,52 +7,125 @@ import SQLKit
 /// The rule: an event whose vendor call id is new joins an existing call of the same
 /// account when that call has the same caller and tracking number, started within
 /// `window` of this event's start (`estimatedWindow` when the event gives no start and
-/// its start is estimated as its time less its duration), and has no id yet from this event's source (two calls
-/// that one vendor reports separately stay separate). The nearest start wins. Revenue is
-/// never counted twice because a call's fields are folded, not summed (`CallMerge`).
+/// its start is estimated as its time less its duration), and has no id yet from this
+/// event's source (two calls that one vendor reports separately stay separate). The
+/// nearest start wins. Revenue is never counted twice because a call's fields are folded,
+/// not summed (`CallMerge`).
 public enum CrossVendorDedupe {
     public static let window: Int64 = 10_000
     /// For reports whose start is estimated from when they were sent.
     public static let estimatedWindow: Int64 = 60_000
 
-    /// The call this event is the same real call as, with the event's vendor id claimed
-    /// for it; nil when there is none.
-    static func claimExistingCall(for event: CallEvent, accountID: AccountID, on sql: any SQLDatabase) async throws -> CallID? {
-        guard let caller = event.fields.callerPhone, let tracking = event.fields.trackingNumber else { return nil }
+    /// Where the rule places an event in time, and how loosely it matches.
+    static func start(of event: CallEvent) -> (start: Int64, window: Int64) {
+        if let started = event.fields.callStartedAt { return (started.millisecondsSince1970, window) }
         // A report without a start time (Ringba's conversion webhook, sent when the call
         // ends) is placed at its time less the call's length, and matched more loosely.
-        let start: Int64
-        let window: Int64
-        if let started = event.fields.callStartedAt {
-            start = started.millisecondsSince1970
-            window = Self.window
-        } else {
-            start = event.occurredAt.millisecondsSince1970 - Int64(event.fields.durationSeconds ?? 0) * 1000
-            window = Self.estimatedWindow
+        return (event.occurredAt.millisecondsSince1970 - Int64(event.fields.durationSeconds ?? 0) * 1000, estimatedWindow)
+    }
+
+    /// The calls a commit group's new reports could join, kept up to date as the group's
+    /// events are placed one after another, so that each decision sees what the events
+    /// before it in the group did (a call one of them started, a caller one of them set).
+    struct Board {
+        struct Call {
+            let accountID: String
+            var caller: String?
+            var tracking: String?
+            var sortAt: Int64
+            var sources: Set<String>
         }
-        if sql.dialect.name == "postgresql" {
-            // Two dce nodes deciding about the same caller and number at once: the second
-            // waits for the first's commit, then finds its call. SQLite has one writer.
-            let key = "\(accountID.rawValue)|\(caller.e164)|\(tracking.e164)"
-            try await sql.raw("SELECT pg_advisory_xact_lock(7312004, hashtext(\(bind: key)))").run()
+
+        private(set) var calls: [CallID: Call] = [:]
+
+        /// Reads the calls the group's new reports could join, and the state of the calls
+        /// its other events touch. On PostgreSQL it first takes a lock per caller and
+        /// number, so that two nodes deciding about the same caller at once take turns:
+        /// the second then sees the first's call. SQLite has one writer.
+        static func load(reports: [(accountID: AccountID, event: CallEvent)], touched: [CallID], on sql: any SQLDatabase) async throws -> Board {
+            var board = Board()
+            guard !reports.isEmpty else { return board }
+            if sql.dialect.name == "postgresql" {
+                let keys = Set(reports.compactMap { report -> String? in
+                    guard let caller = report.event.fields.callerPhone, let tracking = report.event.fields.trackingNumber else { return nil }
+                    return "\(report.accountID.rawValue)|\(caller.e164)|\(tracking.e164)"
+                })
+                for key in keys.sorted() {
+                    try await sql.raw("SELECT pg_advisory_xact_lock(7312004, hashtext(\(bind: key)))").run()
+                }
+            }
+            for (account, accountReports) in Dictionary(grouping: reports, by: \.accountID.rawValue) {
+                let callers = Array(Set(accountReports.compactMap { $0.event.fields.callerPhone?.e164 })).sorted()
+                let starts = accountReports.map { CrossVendorDedupe.start(of: $0.event).start }
+                let rows = try await sql.raw("""
+                    SELECT id, caller_phone, tracking_number, sort_at FROM calls
+                    WHERE account_id = \(bind: account) AND caller_phone IN (\(binds: callers))
+                      AND sort_at BETWEEN \(bind: starts.min()! - estimatedWindow) AND \(bind: starts.max()! + estimatedWindow)
+                    """).all()
+                for row in rows {
+                    board.calls[CallID(rawValue: try row.decode(column: "id", as: String.self))] = Call(
+                        accountID: account,
+                        caller: try row.decode(column: "caller_phone", as: String?.self),
+                        tracking: try row.decode(column: "tracking_number", as: String?.self),
+                        sortAt: try row.decode(column: "sort_at", as: Int64.self),
+                        sources: []
+                    )
+                }
+            }
+            let others = Array(Set(touched).subtracting(board.calls.keys))
+            for chunk in LedgerBatch.chunks(others) {
+                let rows = try await sql.raw("""
+                    SELECT id, account_id, caller_phone, tracking_number, sort_at FROM calls WHERE id IN (\(binds: chunk.map(\.rawValue)))
+                    """).all()
+                for row in rows {
+                    board.calls[CallID(rawValue: try row.decode(column: "id", as: String.self))] = Call(
+                        accountID: try row.decode(column: "account_id", as: String.self),
+                        caller: try row.decode(column: "caller_phone", as: String?.self),
+                        tracking: try row.decode(column: "tracking_number", as: String?.self),
+                        sortAt: try row.decode(column: "sort_at", as: Int64.self),
+                        sources: []
+                    )
+                }
+            }
+            for chunk in LedgerBatch.chunks(Array(board.calls.keys)) {
+                let rows = try await sql.raw("""
+                    SELECT call_id, source FROM call_vendor_ids WHERE call_id IN (\(binds: chunk.map(\.rawValue)))
+                    """).all()
+                for row in rows {
+                    let id = CallID(rawValue: try row.decode(column: "call_id", as: String.self))
+                    board.calls[id]?.sources.insert(try row.decode(column: "source", as: String.self))
+                }
+            }
+            return board
         }
-        guard let row = try await sql.raw("""
-            SELECT c.id FROM calls c
-            WHERE c.account_id = \(bind: accountID.rawValue) AND c.caller_phone = \(bind: caller.e164)
-              AND c.tracking_number = \(bind: tracking.e164)
-              AND c.sort_at BETWEEN \(bind: start - window) AND \(bind: start + window)
-              AND NOT EXISTS (SELECT 1 FROM call_vendor_ids v WHERE v.call_id = c.id AND v.source = \(bind: event.source.rawValue))
-            ORDER BY ABS(c.sort_at - \(bind: start)), c.id
-            LIMIT 1
-            """).first()
-        else { return nil }
-        let callID = CallID(rawValue: try row.decode(column: "id", as: String.self))
-        let claimed = try await sql.raw("""
-            INSERT INTO call_vendor_ids (account_id, source, external_call_id, call_id)
-            VALUES (\(bind: accountID.rawValue), \(bind: event.source.rawValue), \(bind: event.externalCallID), \(bind: callID.rawValue))
-            ON CONFLICT (account_id, source, external_call_id) DO NOTHING
-            RETURNING call_id
-            """).first()
-        return claimed == nil ? nil : callID
+
+        /// The call this report is the same real call as, by the rule; nil when there is none.
+        func match(_ event: CallEvent, accountID: AccountID) -> CallID? {
+            guard let caller = event.fields.callerPhone?.e164, let tracking = event.fields.trackingNumber?.e164 else { return nil }
+            let (start, window) = CrossVendorDedupe.start(of: event)
+            return calls
+                .filter { _, call in
+                    call.accountID == accountID.rawValue && call.caller == caller && call.tracking == tracking
+                        && abs(call.sortAt - start) <= window && !call.sources.contains(event.source.rawValue)
+                }
+                .min { ($0.value.sortAt - start).magnitude < ($1.value.sortAt - start).magnitude
+                    || (($0.value.sortAt - start).magnitude == ($1.value.sortAt - start).magnitude && $0.key.rawValue < $1.key.rawValue) }?
+                .key
+        }
+
+        /// Notes a call this group starts.
+        mutating func start(_ id: CallID, accountID: AccountID, sortAt: Int64) {
+            calls[id] = Call(accountID: accountID.rawValue, caller: nil, tracking: nil, sortAt: sortAt, sources: [])
+        }
+
+        /// Notes what an event placed on a call changes for later decisions.
+        mutating func place(_ event: CallEvent, on id: CallID) {
+            guard var call = calls[id] else { return }
+            call.caller = event.fields.callerPhone?.e164 ?? call.caller
+            call.tracking = event.fields.trackingNumber?.e164 ?? call.tracking
+            if let started = event.fields.callStartedAt { call.sortAt = started.millisecondsSince1970 }
+            call.sources.insert(event.source.rawValue)
+            calls[id] = call
+        }
     }
 }

@@ -23,9 +23,8 @@ struct AppendItem: Sendable {
 /// - every touched call is folded again from all of its events (`CallMerge`), with the
 ///   tags of the visitor session its tracking number was leased to (`SessionAttribution`).
 ///
-/// Cross-vendor dedupe reads calls as the database holds them, so before an event asks
-/// whether its caller already has a call, the events of the group that could answer
-/// (same account, same caller, or no caller at all) are written and folded first.
+/// Cross-vendor dedupe reads the candidate calls of the whole group at once and keeps
+/// them up to date in memory as the group's events are placed (`CrossVendorDedupe.Board`).
 enum LedgerBatch {
     /// Rows per multi-row statement: well under both engines' bind limits.
     static let rowsPerStatement = 400
@@ -37,8 +36,19 @@ enum LedgerBatch {
         var outcomes: [[AppendOutcome?]] = items.map { Array(repeating: nil, count: $0.events.count) }
         var known = try await existingOutcomes(items, on: sql)
         var calls = try await knownCalls(items, on: sql)
+        var board = try await CrossVendorDedupe.Board.load(
+            reports: items.flatMap { item in
+                item.events.lazy.map(\.event).filter { event in
+                    event.fields.callerPhone != nil && event.fields.trackingNumber != nil
+                        && known[EventKey(account: item.accountID.rawValue, idempotencyKey: event.idempotencyKey)] == nil
+                        && calls[VendorKey(account: item.accountID.rawValue, source: event.source.rawValue, externalCallID: event.externalCallID)] == nil
+                }.map { (item.accountID, $0) }
+            },
+            touched: Array(calls.values),
+            on: sql
+        )
         var later: [(item: Int, index: Int, key: EventKey)] = []
-        var segment = Segment()
+        var writes = GroupWrites()
 
         for (itemIndex, item) in items.enumerated() {
             for (eventIndex, incoming) in item.events.enumerated() {
@@ -48,7 +58,7 @@ enum LedgerBatch {
                     outcomes[itemIndex][eventIndex] = first.asDuplicate
                     continue
                 }
-                if segment.keys.contains(key) {
+                if writes.keys.contains(key) {
                     later.append((itemIndex, eventIndex, key))
                     continue
                 }
@@ -56,32 +66,28 @@ enum LedgerBatch {
                 let callID: CallID
                 if let existing = calls[vendorKey] {
                     callID = existing
+                } else if let same = board.match(event, accountID: item.accountID) {
+                    callID = same
+                    writes.vendorIDs.append(ClaimedVendorID(accountID: item.accountID, source: event.source, externalCallID: event.externalCallID, callID: same))
+                    calls[vendorKey] = callID
                 } else {
-                    var claimed: CallID?
-                    if let caller = event.fields.callerPhone, event.fields.trackingNumber != nil {
-                        if segment.mayDecide(account: item.accountID.rawValue, caller: caller.e164) {
-                            try await flush(&segment, outcomes: &outcomes, known: &known, on: sql)
-                        }
-                        claimed = try await CrossVendorDedupe.claimExistingCall(for: event, accountID: item.accountID, on: sql)
-                    }
-                    if let claimed {
-                        callID = claimed
-                    } else {
-                        callID = CallID(rawValue: Token.make(prefix: "call"))
-                        segment.newCalls.append(NewCall(
-                            id: callID, accountID: item.accountID, source: event.source, externalCallID: event.externalCallID,
-                            sortAt: event.fields.callStartedAt?.millisecondsSince1970 ?? event.occurredAt.millisecondsSince1970
-                        ))
-                    }
+                    callID = CallID(rawValue: Token.make(prefix: "call"))
+                    let sortAt = event.fields.callStartedAt?.millisecondsSince1970 ?? event.occurredAt.millisecondsSince1970
+                    writes.newCalls.append(NewCall(
+                        id: callID, accountID: item.accountID, source: event.source, externalCallID: event.externalCallID, sortAt: sortAt
+                    ))
+                    writes.vendorIDs.append(ClaimedVendorID(accountID: item.accountID, source: event.source, externalCallID: event.externalCallID, callID: callID))
+                    board.start(callID, accountID: item.accountID, sortAt: sortAt)
                     calls[vendorKey] = callID
                 }
-                segment.add(PendingEvent(
+                board.place(event, on: callID)
+                writes.add(PendingEvent(
                     item: itemIndex, index: eventIndex, key: key, incoming: incoming, accountID: item.accountID,
                     requestID: requestIDs[itemIndex], receivedAt: item.request.receivedAt, callID: callID
                 ))
             }
         }
-        try await flush(&segment, outcomes: &outcomes, known: &known, on: sql)
+        try await write(writes, outcomes: &outcomes, known: &known, on: sql)
         for (itemIndex, eventIndex, key) in later {
             guard let first = known[key] else { throw LedgerError.lostRace(key.idempotencyKey) }
             outcomes[itemIndex][eventIndex] = first.asDuplicate
@@ -157,14 +163,14 @@ enum LedgerBatch {
         return found
     }
 
-    // MARK: - Writing a segment
+    // MARK: - Writing the group
 
-    /// Writes the segment's new calls, vendor ids and events, folds every call they touch,
+    /// Writes the group's new calls, vendor ids and events, folds every call they touch,
     /// and records the events' outcomes.
-    static func flush(_ segment: inout Segment, outcomes: inout [[AppendOutcome?]], known: inout [EventKey: AppendOutcome], on sql: any SQLDatabase) async throws {
-        guard !segment.events.isEmpty else { return }
+    static func write(_ writes: GroupWrites, outcomes: inout [[AppendOutcome?]], known: inout [EventKey: AppendOutcome], on sql: any SQLDatabase) async throws {
+        guard !writes.events.isEmpty else { return }
         let now = Timestamp.now().millisecondsSince1970
-        for chunk in chunks(segment.newCalls) {
+        for chunk in chunks(writes.newCalls) {
             let insert = sql.insert(into: "calls")
                 .columns("id", "account_id", "source", "external_call_id", "status", "call_metadata", "event_count", "sort_at", "created_at", "updated_at")
             for call in chunk {
@@ -174,9 +180,11 @@ enum LedgerBatch {
                 ] as [any Encodable & Sendable])
             }
             try await insert.run()
+        }
+        for chunk in chunks(writes.vendorIDs) {
             let claim = sql.insert(into: "call_vendor_ids").columns("account_id", "source", "external_call_id", "call_id")
-            for call in chunk {
-                _ = claim.values([call.accountID.rawValue, call.source.rawValue, call.externalCallID, call.id.rawValue] as [any Encodable & Sendable])
+            for id in chunk {
+                _ = claim.values([id.accountID.rawValue, id.source.rawValue, id.externalCallID, id.callID.rawValue] as [any Encodable & Sendable])
             }
             let claimed = try await claim.ignoringConflicts(with: ["account_id", "source", "external_call_id"]).returning("call_id").all()
             // Another node named one of these calls first: the group starts over one delivery
@@ -185,7 +193,7 @@ enum LedgerBatch {
         }
 
         var eventIDs: [EventKey: Int64] = [:]
-        for chunk in chunks(segment.events) {
+        for chunk in chunks(writes.events) {
             let insert = sql.insert(into: "raw_events").columns(
                 "account_id", "request_id", "source", "idempotency_key", "external_call_id", "event_type",
                 "occurred_at", "received_at", "payload", "normalized", "call_id"
@@ -208,7 +216,7 @@ enum LedgerBatch {
                 eventIDs[key] = try row.decode(column: "id", as: Int64.self)
             }
         }
-        for pending in segment.events {
+        for pending in writes.events {
             // Another node accepted the same key between the group's check and its insert.
             guard let eventID = eventIDs[pending.key] else { throw LedgerError.lostRace(pending.key.idempotencyKey) }
             let outcome = AppendOutcome(idempotencyKey: pending.key.idempotencyKey, eventID: eventID, callID: pending.callID, duplicate: false)
@@ -216,8 +224,7 @@ enum LedgerBatch {
             known[pending.key] = outcome
         }
 
-        try await refold(segment.touchedCalls, on: sql)
-        segment = Segment()
+        try await refold(writes.touchedCalls, on: sql)
     }
 
     // MARK: - Folding calls
@@ -328,6 +335,13 @@ struct NewCall: Sendable {
     let sortAt: Int64
 }
 
+struct ClaimedVendorID: Sendable {
+    let accountID: AccountID
+    let source: Source
+    let externalCallID: String
+    let callID: CallID
+}
+
 struct PendingEvent: Sendable {
     let item: Int
     let index: Int
@@ -352,29 +366,18 @@ struct PendingEvent: Sendable {
     }
 }
 
-/// Events of the group not yet written, with what a dedupe decision must not miss.
-struct Segment {
+/// What the group writes: its new calls, vendor ids and events.
+struct GroupWrites {
     var events: [PendingEvent] = []
     var newCalls: [NewCall] = []
+    var vendorIDs: [ClaimedVendorID] = []
     var keys: Set<EventKey> = []
     var touchedCalls: [CallID: AccountID] = [:]
-    private var callers: Set<String> = []
-    private var accountsWithoutCaller: Set<String> = []
 
     mutating func add(_ event: PendingEvent) {
         events.append(event)
         keys.insert(event.key)
         touchedCalls[event.callID] = event.accountID
-        if let caller = event.incoming.event.fields.callerPhone {
-            callers.insert("\(event.accountID.rawValue)|\(caller.e164)")
-        } else {
-            accountsWithoutCaller.insert(event.accountID.rawValue)
-        }
-    }
-
-    /// Whether an unwritten event could change which call a new report of this caller joins.
-    func mayDecide(account: String, caller: String) -> Bool {
-        callers.contains("\(account)|\(caller)") || accountsWithoutCaller.contains(account)
     }
 }
 
