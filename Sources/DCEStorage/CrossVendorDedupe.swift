@@ -57,10 +57,11 @@ public enum CrossVendorDedupe {
             for (account, accountReports) in Dictionary(grouping: reports, by: \.accountID.rawValue) {
                 let callers = Array(Set(accountReports.compactMap { $0.event.fields.callerPhone?.e164 })).sorted()
                 let starts = accountReports.map { CrossVendorDedupe.start(of: $0.event).start }
+                // `+sort_at`: look calls up by caller (few rows), not by time (every call of the hour).
                 let rows = try await sql.raw("""
                     SELECT id, caller_phone, tracking_number, sort_at FROM calls
                     WHERE account_id = \(bind: account) AND caller_phone IN (\(binds: callers))
-                      AND sort_at BETWEEN \(bind: starts.min()! - estimatedWindow) AND \(bind: starts.max()! + estimatedWindow)
+                      AND +sort_at BETWEEN \(bind: starts.min()! - estimatedWindow) AND \(bind: starts.max()! + estimatedWindow)
                     """).all()
                 for row in rows {
                     board.calls[CallID(rawValue: try row.decode(column: "id", as: String.self))] = Call(

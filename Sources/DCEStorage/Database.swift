@@ -22,6 +22,12 @@ public protocol Database: Sendable {
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes every connection. Nothing may be used afterwards.
     func close() async
+    /// Where commit groups run their Swift code, when the engine has a writer thread of its own.
+    var writeExecutor: (any TaskExecutor)? { get }
+}
+
+extension Database {
+    public var writeExecutor: (any TaskExecutor)? { nil }
 }
 
 /// Where the database is, as given by `DATABASE_URL` or `--database`.

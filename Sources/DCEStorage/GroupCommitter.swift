@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import SQLKit
 import SQLiteNIO
@@ -54,7 +55,7 @@ actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
             pending.append(Job(work: work, continuation: continuation))
             if drains < parallelism {
                 drains += 1
-                Task { await self.drain() }
+                Task(executorPreference: database.writeExecutor) { await self.drain() }
             }
         }
     }
@@ -64,6 +65,12 @@ actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
             let group = Array(pending.prefix(maximumBatch))
             pending.removeFirst(group.count)
             let outcomes: [Result<any Sendable, any Error>]
+            let began = ContinuousClock.now
+            defer {
+                if ProcessInfo.processInfo.environment["DCE_TRACE"] != nil {
+                    FileHandle.standardError.write(Data("commit \(group.count) \(ContinuousClock.now - began)\n".utf8))
+                }
+            }
             do {
                 outcomes = try await database.write { sql in try await self.run(group, on: sql) }
             } catch {

@@ -30,12 +30,17 @@ enum LedgerBatch {
     static let rowsPerStatement = 400
 
     static func apply(_ items: [AppendItem], on sql: any SQLDatabase) async throws -> [[AppendOutcome]] {
+        var clock = TraceClock()
+        defer { clock.report(items.count) }
         let requestIDs = items.map { _ in Token.make(prefix: "req") }
         try await storeRequests(items, ids: requestIDs, on: sql)
 
+        clock.mark("requests")
         var outcomes: [[AppendOutcome?]] = items.map { Array(repeating: nil, count: $0.events.count) }
         var known = try await existingOutcomes(items, on: sql)
+        clock.mark("existing")
         var calls = try await knownCalls(items, on: sql)
+        clock.mark("known")
         var board = try await CrossVendorDedupe.Board.load(
             reports: items.flatMap { item in
                 item.events.lazy.map(\.event).filter { event in
@@ -47,6 +52,7 @@ enum LedgerBatch {
             touched: Array(calls.values),
             on: sql
         )
+        clock.mark("board")
         var later: [(item: Int, index: Int, key: EventKey)] = []
         var writes = GroupWrites()
 
@@ -87,7 +93,8 @@ enum LedgerBatch {
                 ))
             }
         }
-        try await write(writes, outcomes: &outcomes, known: &known, on: sql)
+        clock.mark("walk")
+        try await write(writes, outcomes: &outcomes, known: &known, on: sql, clock: &clock)
         for (itemIndex, eventIndex, key) in later {
             guard let first = known[key] else { throw LedgerError.lostRace(key.idempotencyKey) }
             outcomes[itemIndex][eventIndex] = first.asDuplicate
@@ -144,19 +151,23 @@ enum LedgerBatch {
     /// The calls the group's vendor call ids already name.
     static func knownCalls(_ items: [AppendItem], on sql: any SQLDatabase) async throws -> [VendorKey: CallID] {
         var found: [VendorKey: CallID] = [:]
-        for (account, ids) in grouped(items, by: { $0.event.externalCallID }) {
-            for chunk in chunks(ids) {
-                let rows = try await sql.raw("""
-                    SELECT source, external_call_id, call_id FROM call_vendor_ids
-                    WHERE account_id = \(bind: account) AND external_call_id IN (\(binds: Array(chunk)))
-                    """).all()
-                for row in rows {
-                    let key = VendorKey(
-                        account: account,
-                        source: try row.decode(column: "source", as: String.self),
-                        externalCallID: try row.decode(column: "external_call_id", as: String.self)
-                    )
-                    found[key] = CallID(rawValue: try row.decode(column: "call_id", as: String.self))
+        var wanted: [String: [String: Set<String>]] = [:]
+        for item in items {
+            for incoming in item.events {
+                wanted[item.accountID.rawValue, default: [:]][incoming.event.source.rawValue, default: []].insert(incoming.event.externalCallID)
+            }
+        }
+        for (account, sources) in wanted {
+            for (source, ids) in sources {
+                for chunk in chunks(ids.sorted()) {
+                    let rows = try await sql.raw("""
+                        SELECT external_call_id, call_id FROM call_vendor_ids
+                        WHERE account_id = \(bind: account) AND source = \(bind: source) AND external_call_id IN (\(binds: Array(chunk)))
+                        """).all()
+                    for row in rows {
+                        let key = VendorKey(account: account, source: source, externalCallID: try row.decode(column: "external_call_id", as: String.self))
+                        found[key] = CallID(rawValue: try row.decode(column: "call_id", as: String.self))
+                    }
                 }
             }
         }
@@ -167,7 +178,7 @@ enum LedgerBatch {
 
     /// Writes the group's new calls, vendor ids and events, folds every call they touch,
     /// and records the events' outcomes.
-    static func write(_ writes: GroupWrites, outcomes: inout [[AppendOutcome?]], known: inout [EventKey: AppendOutcome], on sql: any SQLDatabase) async throws {
+    static func write(_ writes: GroupWrites, outcomes: inout [[AppendOutcome?]], known: inout [EventKey: AppendOutcome], on sql: any SQLDatabase, clock: inout TraceClock) async throws {
         guard !writes.events.isEmpty else { return }
         let now = Timestamp.now().millisecondsSince1970
         for chunk in chunks(writes.newCalls) {
@@ -192,6 +203,7 @@ enum LedgerBatch {
             guard claimed.count == chunk.count else { throw LedgerError.lostRace("a vendor call id of the group") }
         }
 
+        clock.mark("calls+ids")
         var eventIDs: [EventKey: Int64] = [:]
         for chunk in chunks(writes.events) {
             let insert = sql.insert(into: "raw_events").columns(
@@ -224,13 +236,14 @@ enum LedgerBatch {
             known[pending.key] = outcome
         }
 
-        try await refold(writes.touchedCalls, on: sql)
+        clock.mark("events")
+        try await refold(writes.touchedCalls, on: sql, clock: &clock)
     }
 
     // MARK: - Folding calls
 
     /// Rebuilds the given calls from all of their events (see `CallMerge` for the rule).
-    static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase) async throws {
+    static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase, clock: inout TraceClock) async throws {
         guard !touched.isEmpty else { return }
         var folds: [CallID: Fold] = [:]
         for chunk in chunks(Array(touched.keys)) {
@@ -247,6 +260,7 @@ enum LedgerBatch {
             }
         }
 
+        clock.mark("foldread")
         var attributions: [SessionAttribution.Call] = []
         for (callID, fold) in folds {
             guard let accountID = touched[callID] else { continue }
@@ -256,6 +270,7 @@ enum LedgerBatch {
         }
         let sessionTags = try await SessionAttribution.sessionTags(for: attributions, on: sql)
 
+        clock.mark("leases")
         let now = Timestamp.now().millisecondsSince1970
         let encoder = JSONEncoder.ledger
         let folded = folds.sorted { $0.key.rawValue < $1.key.rawValue }
@@ -397,5 +412,22 @@ struct Fold {
 extension AppendOutcome {
     var asDuplicate: AppendOutcome {
         AppendOutcome(idempotencyKey: idempotencyKey, eventID: eventID, callID: callID, duplicate: true)
+    }
+}
+
+struct TraceClock {
+    var last = ContinuousClock.now
+    var parts: [(String, Double)] = []
+    mutating func mark(_ name: String) {
+        let now = ContinuousClock.now
+        let d = now - last
+        parts.append((name, Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000))
+        last = now
+    }
+    mutating func report(_ n: Int) {
+        mark("upsert")
+        if ProcessInfo.processInfo.environment["DCE_TRACE"] != nil {
+            FileHandle.standardError.write(Data(("group \(n): " + parts.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: " ") + "\n").utf8))
+        }
     }
 }

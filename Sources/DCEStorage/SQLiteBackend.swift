@@ -14,17 +14,24 @@ public final class SQLiteBackend: Database {
     public let path: String
     private let writer: ConnectionPool<SQLiteConnection>
     private let readers: ConnectionPool<SQLiteConnection>
+    private let writerThread: WriterExecutor
+    public var writeExecutor: (any TaskExecutor)? { writerThread }
 
-    private init(path: String, writer: ConnectionPool<SQLiteConnection>, readers: ConnectionPool<SQLiteConnection>, logger: Logger) {
+    private init(path: String, writer: ConnectionPool<SQLiteConnection>, readers: ConnectionPool<SQLiteConnection>, writerThread: WriterExecutor, logger: Logger) {
         self.path = path
         self.writer = writer
         self.readers = readers
+        self.writerThread = writerThread
         self.logger = logger
     }
 
     public static func open(path: String, readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
-        func connect() async throws -> SQLiteConnection {
-            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        func connect(on thread: WriterExecutor? = nil) async throws -> SQLiteConnection {
+            let connection = if let thread {
+                try await SQLiteConnection.open(storage: .file(path: path), threadPool: thread.threadPool, logger: logger, on: thread.eventLoop)
+            } else {
+                try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            }
             let sql = connection.sql(queryLogLevel: nil)
             // WAL lets readers run beside the writer; NORMAL sync is durable in WAL mode
             // except against power loss of the last transaction, so use FULL: a 2xx means durable.
@@ -34,13 +41,15 @@ public final class SQLiteBackend: Database {
             try await sql.raw("PRAGMA busy_timeout = 30000").run()
             return connection
         }
-        let writer = try await connect()
+        let writerThread = WriterExecutor()
+        let writer = try await connect(on: writerThread)
         var readerConnections: [SQLiteConnection] = []
         for _ in 0..<readerCount { readerConnections.append(try await connect()) }
         return SQLiteBackend(
             path: path,
             writer: ConnectionPool([writer]),
             readers: ConnectionPool(readerConnections),
+            writerThread: writerThread,
             logger: logger
         )
     }
@@ -62,6 +71,7 @@ public final class SQLiteBackend: Database {
         for connection in await writer.drain() + readers.drain() {
             try? await connection.close()
         }
+        await writerThread.shutdown()
     }
 }
 

@@ -12,7 +12,7 @@ import SQLKit
 /// `synchronous=FULL`, like dce) before answering. It is loaded exactly like dce: the
 /// same deliveries, the same HTTP client, the same number of requests in flight.
 enum CommitBaseline {
-    static func run(folder: String, seconds: Double, concurrency: Int) async throws -> PhaseResult {
+    static func run(folder: String, seconds: Double, concurrency: Int, deliveries: Int) async throws -> PhaseResult {
         let path = (folder as NSString).appendingPathComponent("dce-bench-baseline-\(UUID().uuidString).sqlite")
         var logger = Logger(label: "dce-bench")
         logger.logLevel = .warning
@@ -42,7 +42,7 @@ enum CommitBaseline {
                 group.addTask { try await app.runService(gracefulShutdownSignals: []); return nil }
                 var ports = portStream.makeAsyncIterator()
                 guard let port = await ports.next() else { throw CancellationError() }
-                let traffic = TrafficSource(vendor: .ringba, url: "http://127.0.0.1:\(port)/webhooks/ringba", secret: nil)
+                let traffic = TrafficSource(vendor: .ringba, url: "http://127.0.0.1:\(port)/webhooks/ringba", secret: nil, count: deliveries)
                 let client = HTTPClient.forBenchmark(concurrency: concurrency)
                 let phase = await Load.saturate(name: "one commit per request (HTTP)", seconds: seconds, concurrency: concurrency) {
                     await traffic.sendNext(client: client)

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import DCEVendors
 import Foundation
+import Synchronization
 import NIOCore
 import NIOHTTP1
 
@@ -37,20 +38,24 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         let client = HTTPClient.forBenchmark(concurrency: concurrency)
         let parsed = URL(string: url)!
         let health = "\(parsed.scheme ?? "http")://\(parsed.host!)\(parsed.port.map { ":\($0)" } ?? "")/health"
-        let traffic = TrafficSource(vendor: vendor, url: url, secret: secret)
 
         var phases: [PhaseResult] = []
         phases.append(await Load.saturate(name: "GET /health (ceiling)", seconds: duration, concurrency: concurrency) {
             await Load.get(health, client: client)
         })
+        // No receiver outruns the HTTP ceiling: that many deliveries cover a saturated phase.
+        let enough = Int(phases[0].perSecond * duration * 1.1) + 1000
+        let steady = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(rate * duration) + 100)
         phases.append(await Load.fixedRate(name: "\(vendor.rawValue) at \(Int(rate))/s", seconds: duration, rate: rate) {
-            await traffic.sendNext(client: client)
+            await steady.sendNext(client: client)
         })
+        let saturating = TrafficSource(vendor: vendor, url: url, secret: secret, count: enough)
         phases.append(await Load.saturate(name: "\(vendor.rawValue) saturation", seconds: duration, concurrency: concurrency) {
-            await traffic.sendNext(client: client)
+            await saturating.sendNext(client: client)
         })
         try await client.shutdown()
-        let baseline = baselineFolder.isEmpty ? nil : try await CommitBaseline.run(folder: baselineFolder, seconds: duration, concurrency: concurrency)
+        let baseline = baselineFolder.isEmpty ? nil
+            : try await CommitBaseline.run(folder: baselineFolder, seconds: duration, concurrency: concurrency, deliveries: enough)
         if let baseline { phases.append(baseline) }
 
         if json {
@@ -102,41 +107,41 @@ struct PhaseResult: Encodable, Sendable {
     }
 }
 
-/// Hands out the deliveries of fresh simulated calls, one at a time, to many senders.
-actor TrafficSource {
-    let vendor: Vendor
-    let url: String
-    let secret: String?
-    private var generator: TrafficGenerator
-    private var queue: [SimulatedDelivery] = []
-    private var nextCall = 0
+/// The deliveries of fresh simulated calls, addressed and signed before a phase starts,
+/// so that making them costs the measured phase nothing (this machine's two cores are
+/// shared by the server and the load). Handed out one at a time to many senders.
+final class TrafficSource: Sendable {
+    private let requests: [HTTPClientRequest]
+    private let position = Mutex(0)
 
-    init(vendor: Vendor, url: String, secret: String?) {
-        self.vendor = vendor
-        self.url = url
-        self.secret = secret
-        var generator = TrafficGenerator(vendor: vendor, seed: UInt64(Date().timeIntervalSince1970), run: "bench\(Int(Date().timeIntervalSince1970))")
+    init(vendor: Vendor, url: String, secret: String?, count: Int) {
+        var generator = TrafficGenerator(vendor: vendor, seed: UInt64(Date().timeIntervalSince1970), run: "bench\(UUID().uuidString.prefix(8))")
         generator.retryRate = 0
         generator.reorderRate = 0
-        self.generator = generator
-    }
-
-    func next() -> SimulatedDelivery {
-        if queue.isEmpty {
-            queue = generator.deliveries(forCall: nextCall).reversed()
-            nextCall += 1
+        var requests: [HTTPClientRequest] = []
+        requests.reserveCapacity(count)
+        var call = 0
+        while requests.count < count {
+            for delivery in generator.deliveries(forCall: call) {
+                let addressed = delivery.addressed(to: url, vendor: vendor, secret: secret)
+                var request = HTTPClientRequest(url: addressed.url)
+                request.method = HTTPMethod(rawValue: delivery.method)
+                for (name, value) in addressed.headers { request.headers.add(name: name, value: value) }
+                if delivery.method != "GET" { request.body = .bytes(ByteBuffer(bytes: delivery.body)) }
+                requests.append(request)
+            }
+            call += 1
         }
-        return queue.removeLast()
+        self.requests = requests
     }
 
-    nonisolated func sendNext(client: HTTPClient) async -> Bool {
-        let delivery = await next()
-        let addressed = delivery.addressed(to: url, vendor: vendor, secret: secret)
-        var request = HTTPClientRequest(url: addressed.url)
-        request.method = HTTPMethod(rawValue: delivery.method)
-        for (name, value) in addressed.headers { request.headers.add(name: name, value: value) }
-        if delivery.method != "GET" { request.body = .bytes(ByteBuffer(bytes: delivery.body)) }
-        return await Load.execute(request, client: client)
+    /// Sends the next delivery. Past the last one it starts again: the repeats are retries.
+    func sendNext(client: HTTPClient) async -> Bool {
+        let index = position.withLock { position in
+            defer { position += 1 }
+            return position % requests.count
+        }
+        return await Load.execute(requests[index], client: client)
     }
 }
 

@@ -80,9 +80,37 @@ public struct FlatFields: Sendable, Hashable {
         }
     }
 
+    /// Form decoding of one name or value: `+` is a space, `%XX` a byte. A malformed
+    /// escape or bytes that are not UTF-8 leave the text as sent (with its spaces).
     static func decode(_ part: Substring) -> String {
-        let spaced = part.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(part.utf8.count)
+        var input = part.utf8.makeIterator()
+        var malformed = false
+        while let byte = input.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                if let high = input.next().flatMap(hexValue), let low = input.next().flatMap(hexValue) {
+                    bytes.append(high << 4 | low)
+                } else {
+                    malformed = true
+                }
+            default: bytes.append(byte)
+            }
+            if malformed { break }
+        }
+        if !malformed, let text = String(validating: bytes, as: UTF8.self) { return text }
+        return part.replacingOccurrences(of: "+", with: " ")
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     // MARK: - Reading
@@ -172,6 +200,14 @@ enum JSONBody {
             throw VendorError(field: nil, message: "the body must be a JSON object", code: "malformed_json")
         }
         return object
+    }
+
+    /// Flat fields (a form, a query string) as a JSON object, keys sorted, for storage
+    /// next to their event.
+    static func text(_ values: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     /// Re-encodes a part of a document, keys sorted, for storage next to its event.
