@@ -31,10 +31,7 @@ public struct InboundRequest: Sendable {
         return (Data(body).base64EncodedString(), "base64")
     }
 
-    var headersJSON: String {
-        let data = (try? JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
+    var headersJSON: String { JSONText.object(headers) }
 }
 
 /// A call event ready to append, with the verbatim JSON (or form) it was read from.
@@ -55,7 +52,7 @@ public struct AppendOutcome: Sendable, Hashable, Codable {
     public let callID: CallID
     public let duplicate: Bool
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey {
         case idempotencyKey = "idempotency_key"
         case eventID = "event_id"
         case callID = "call_id"

@@ -2,11 +2,26 @@ import DCEDomain
 import Foundation
 import SQLKit
 
-/// One delivery's share of a commit group: its events, its account and the request they came in.
+/// One delivery's share of a commit group: its events, its account and the request they
+/// came in, with their stored text made before the delivery joins the group (by the
+/// request's own task, not by the one writer).
 struct AppendItem: Sendable {
     let events: [IncomingEvent]
     let accountID: AccountID
     let request: InboundRequest
+    /// Each event's normalized fields as stored, in order.
+    let normalized: [String]
+    let body: (text: String, encoding: String)
+    let headers: String
+
+    init(events: [IncomingEvent], accountID: AccountID, request: InboundRequest) {
+        self.events = events
+        self.accountID = accountID
+        self.request = request
+        normalized = events.map(\.event.fields.jsonText)
+        body = request.storedBody
+        headers = request.headersJSON
+    }
 }
 
 /// Appends the deliveries of one commit group set-wise: a handful of multi-row statements
@@ -89,7 +104,8 @@ enum LedgerBatch {
                 board.place(event, on: callID)
                 writes.add(PendingEvent(
                     item: itemIndex, index: eventIndex, key: key, incoming: incoming, accountID: item.accountID,
-                    requestID: requestIDs[itemIndex], receivedAt: item.request.receivedAt, callID: callID
+                    requestID: requestIDs[itemIndex], receivedAt: item.request.receivedAt, callID: callID,
+                    normalized: item.normalized[eventIndex]
                 ))
             }
         }
@@ -115,10 +131,9 @@ enum LedgerBatch {
                 .columns("id", "account_id", "source", "received_at", "method", "path", "content_type", "headers", "body", "body_encoding")
             for (item, id) in chunk {
                 let request = item.request
-                let body = request.storedBody
                 _ = insert.values([
                     id, item.accountID.rawValue, request.source.rawValue, request.receivedAt.millisecondsSince1970,
-                    request.method, request.path, request.contentType, request.headersJSON, body.text, body.encoding,
+                    request.method, request.path, request.contentType, item.headers, item.body.text, item.body.encoding,
                 ] as [any Encodable & Sendable])
             }
             try await insert.run()
@@ -272,7 +287,6 @@ enum LedgerBatch {
 
         clock.mark("leases")
         let now = Timestamp.now().millisecondsSince1970
-        let encoder = JSONEncoder.ledger
         let folded = folds.sorted { $0.key.rawValue < $1.key.rawValue }
         for chunk in chunks(folded) {
             let upsert = sql.insert(into: "calls").columns(Self.foldedColumns)
@@ -290,7 +304,7 @@ enum LedgerBatch {
                     (fields.status ?? .unknown).rawValue, fields.campaignID, fields.publisherID, fields.targetID,
                     fields.callerState, fields.revenue?.cents, fields.payout?.cents,
                     fields.converted.map { Int64($0 ? 1 : 0) }, fields.recordingURL,
-                    String(decoding: try encoder.encode(fields.tags), as: UTF8.self),
+                    JSONText.object(fields.tags.values),
                     Int64(fold.count), sortAt, now,
                 ] as [any Encodable & Sendable])
             }
@@ -367,18 +381,6 @@ struct PendingEvent: Sendable {
     let receivedAt: Timestamp
     let callID: CallID
     let normalized: String
-
-    init(item: Int, index: Int, key: EventKey, incoming: IncomingEvent, accountID: AccountID, requestID: String, receivedAt: Timestamp, callID: CallID) {
-        self.item = item
-        self.index = index
-        self.key = key
-        self.incoming = incoming
-        self.accountID = accountID
-        self.requestID = requestID
-        self.receivedAt = receivedAt
-        self.callID = callID
-        self.normalized = String(decoding: (try? JSONEncoder.ledger.encode(incoming.event.fields)) ?? Data("{}".utf8), as: UTF8.self)
-    }
 }
 
 /// What the group writes: its new calls, vendor ids and events.

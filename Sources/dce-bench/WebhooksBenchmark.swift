@@ -24,6 +24,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     @Option(help: "Folder for the one-commit-per-request SQLite baseline (the disk the server's database is on). Empty skips it.")
     var baselineFolder = "."
     @Flag(help: "Print the results as JSON.") var json = false
+    @Flag(help: "Run only the saturation phase (to profile the server).") var saturationOnly = false
 
     func validate() throws {
         guard Vendor(rawValue: vendor) != nil else {
@@ -39,6 +40,14 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         let parsed = URL(string: url)!
         let health = "\(parsed.scheme ?? "http")://\(parsed.host!)\(parsed.port.map { ":\($0)" } ?? "")/health"
 
+        if saturationOnly {
+            let traffic = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(10_000 * duration))
+            print(await Load.saturate(name: "\(vendor.rawValue) saturation", seconds: duration, concurrency: concurrency) {
+                await traffic.sendNext(client: client)
+            }.line)
+            try await client.shutdown()
+            return
+        }
         var phases: [PhaseResult] = []
         phases.append(await Load.saturate(name: "GET /health (ceiling)", seconds: duration, concurrency: concurrency) {
             await Load.get(health, client: client)

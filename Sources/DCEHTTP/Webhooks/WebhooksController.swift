@@ -135,11 +135,21 @@ struct WebhooksController {
             let tags = RetreaverWebhook.responseTags(callID: first.callID.rawValue, status: status, duplicate: first.duplicate)
             return try JSONResponse(tags).response(from: request, context: context)
         }
-        struct Acknowledgement: Encodable, Sendable {
-            let success: Bool
-            let results: [AppendOutcome]
+        // {"results":[{"call_id":…,"duplicate":…,"event_id":…,"idempotency_key":…}],"success":true}
+        let results = outcomes.map { outcome in
+            JSONText.object([
+                (AppendOutcome.CodingKeys.callID.rawValue, JSONText.string(outcome.callID.rawValue)),
+                (AppendOutcome.CodingKeys.duplicate.rawValue, outcome.duplicate ? "true" : "false"),
+                (AppendOutcome.CodingKeys.eventID.rawValue, String(outcome.eventID)),
+                (AppendOutcome.CodingKeys.idempotencyKey.rawValue, JSONText.string(outcome.idempotencyKey)),
+            ])
         }
-        return try JSONResponse(Acknowledgement(success: true, results: outcomes)).response(from: request, context: context)
+        let body = JSONText.object([("results", "[" + results.joined(separator: ",") + "]"), ("success", "true")])
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
     }
 }
 

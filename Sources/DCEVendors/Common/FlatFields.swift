@@ -104,6 +104,13 @@ public struct FlatFields: Sendable, Hashable {
         return part.replacingOccurrences(of: "+", with: " ")
     }
 
+    /// The text without leading and trailing white space (line breaks included).
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let last = text.lastIndex(where: { !$0.isWhitespace })!
+        return String(text[first...last])
+    }
+
     private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
@@ -120,7 +127,7 @@ public struct FlatFields: Sendable, Hashable {
 
     public func text(_ names: [String]) -> String? {
         for name in names {
-            if let value = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty { return value }
+            if let value = values[name].map(Self.trimmed), !value.isEmpty { return value }
         }
         return nil
     }
@@ -204,11 +211,7 @@ enum JSONBody {
 
     /// Flat fields (a form, a query string) as a JSON object, keys sorted, for storage
     /// next to their event.
-    static func text(_ values: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(values)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    static func text(_ values: [String: String]) -> String { JSONText.object(values) }
 
     /// Re-encodes a part of a document, keys sorted, for storage next to its event.
     static func text(_ value: Any) -> String {
