@@ -1,4 +1,3 @@
-import Foundation
 import PostgresNIO
 import SQLKit
 import SQLiteNIO
@@ -9,8 +8,9 @@ import SQLiteNIO
 ///
 /// Two kinds of work share a group. A closure runs in its own savepoint, so one bad write
 /// fails alone. Items (`Item`) are handed to `batch` all together, to be written set-wise
-/// with a few multi-row statements; if that fails, each item is tried again alone in its
-/// own savepoint, so a bad item still fails alone and the others commit.
+/// with a few multi-row statements; if that fails, the group is written again in a new
+/// transaction with each item alone in its own savepoint, so a bad item still fails alone
+/// and the others commit.
 ///
 /// SQLite has one writer, so one group runs at a time. PostgreSQL runs several groups at
 /// once on separate connections: each statement is a network round trip, and serialising
@@ -65,14 +65,14 @@ actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
             let group = Array(pending.prefix(maximumBatch))
             pending.removeFirst(group.count)
             let outcomes: [Result<any Sendable, any Error>]
-            let began = ContinuousClock.now
-            defer {
-                if ProcessInfo.processInfo.environment["DCE_TRACE"] != nil {
-                    FileHandle.standardError.write(Data("commit \(group.count) \(ContinuousClock.now - began)\n".utf8))
-                }
-            }
             do {
-                outcomes = try await database.write { sql in try await self.run(group, on: sql) }
+                do {
+                    outcomes = try await database.write { sql in try await self.run(group, together: true, on: sql) }
+                } catch is ItemsFailedTogether {
+                    // Written together the items failed, and the transaction with them: write
+                    // the group again with each item alone in its savepoint.
+                    outcomes = try await database.write { sql in try await self.run(group, together: false, on: sql) }
+                }
             } catch {
                 outcomes = group.map { _ in .failure(error) }
             }
@@ -83,23 +83,31 @@ actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
         drains -= 1
     }
 
+    private struct ItemsFailedTogether: Error {}
+
     /// The outcome of each job of the group, in order, inside the group's transaction.
-    private nonisolated func run(_ group: [Job], on sql: any SQLDatabase) async throws -> [Result<any Sendable, any Error>] {
+    /// `together`: the items go to `batch` all at once, without a savepoint (the common
+    /// case costs no extra statement); if that fails, `ItemsFailedTogether` rolls the
+    /// whole transaction back. Otherwise each item runs alone in its own savepoint.
+    private nonisolated func run(_ group: [Job], together: Bool, on sql: any SQLDatabase) async throws -> [Result<any Sendable, any Error>] {
         var results = [Result<any Sendable, any Error>?](repeating: nil, count: group.count)
         var items: [(index: Int, item: Item)] = []
         for (index, job) in group.enumerated() {
             if case .item(let item) = job.work { items.append((index, item)) }
         }
         if let batch, !items.isEmpty {
-            var together: [Outcome]?
-            if items.count > 1 {
-                let attempt = try await Self.inSavepoint("items", on: sql) { try await batch(items.map(\.item), sql) }
-                together = (try? attempt.get()) as? [Outcome]
-            }
-            for (position, (index, item)) in items.enumerated() {
-                if let together {
-                    results[index] = .success(together[position])
-                } else {
+            if together {
+                let outcomes: [Outcome]
+                do {
+                    outcomes = try await batch(items.map(\.item), sql)
+                } catch {
+                    throw ItemsFailedTogether()
+                }
+                for (position, (index, _)) in items.enumerated() {
+                    results[index] = .success(outcomes[position])
+                }
+            } else {
+                for (index, item) in items {
                     results[index] = try await Self.inSavepoint("item\(index)", on: sql) { try await batch([item], sql)[0] }
                 }
             }

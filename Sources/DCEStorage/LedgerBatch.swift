@@ -45,17 +45,12 @@ enum LedgerBatch {
     static let rowsPerStatement = 400
 
     static func apply(_ items: [AppendItem], on sql: any SQLDatabase) async throws -> [[AppendOutcome]] {
-        var clock = TraceClock()
-        defer { clock.report(items.count) }
         let requestIDs = items.map { _ in Token.make(prefix: "req") }
         try await storeRequests(items, ids: requestIDs, on: sql)
 
-        clock.mark("requests")
         var outcomes: [[AppendOutcome?]] = items.map { Array(repeating: nil, count: $0.events.count) }
         var known = try await existingOutcomes(items, on: sql)
-        clock.mark("existing")
         var calls = try await knownCalls(items, on: sql)
-        clock.mark("known")
         var board = try await CrossVendorDedupe.Board.load(
             reports: items.flatMap { item in
                 item.events.lazy.map(\.event).filter { event in
@@ -67,7 +62,6 @@ enum LedgerBatch {
             touched: Array(calls.values),
             on: sql
         )
-        clock.mark("board")
         var later: [(item: Int, index: Int, key: EventKey)] = []
         var writes = GroupWrites()
 
@@ -109,8 +103,7 @@ enum LedgerBatch {
                 ))
             }
         }
-        clock.mark("walk")
-        try await write(writes, outcomes: &outcomes, known: &known, on: sql, clock: &clock)
+        try await write(writes, outcomes: &outcomes, known: &known, on: sql)
         for (itemIndex, eventIndex, key) in later {
             guard let first = known[key] else { throw LedgerError.lostRace(key.idempotencyKey) }
             outcomes[itemIndex][eventIndex] = first.asDuplicate
@@ -193,7 +186,7 @@ enum LedgerBatch {
 
     /// Writes the group's new calls, vendor ids and events, folds every call they touch,
     /// and records the events' outcomes.
-    static func write(_ writes: GroupWrites, outcomes: inout [[AppendOutcome?]], known: inout [EventKey: AppendOutcome], on sql: any SQLDatabase, clock: inout TraceClock) async throws {
+    static func write(_ writes: GroupWrites, outcomes: inout [[AppendOutcome?]], known: inout [EventKey: AppendOutcome], on sql: any SQLDatabase) async throws {
         guard !writes.events.isEmpty else { return }
         let now = Timestamp.now().millisecondsSince1970
         for chunk in chunks(writes.newCalls) {
@@ -218,7 +211,6 @@ enum LedgerBatch {
             guard claimed.count == chunk.count else { throw LedgerError.lostRace("a vendor call id of the group") }
         }
 
-        clock.mark("calls+ids")
         var eventIDs: [EventKey: Int64] = [:]
         for chunk in chunks(writes.events) {
             let insert = sql.insert(into: "raw_events").columns(
@@ -251,14 +243,13 @@ enum LedgerBatch {
             known[pending.key] = outcome
         }
 
-        clock.mark("events")
-        try await refold(writes.touchedCalls, on: sql, clock: &clock)
+        try await refold(writes.touchedCalls, on: sql)
     }
 
     // MARK: - Folding calls
 
     /// Rebuilds the given calls from all of their events (see `CallMerge` for the rule).
-    static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase, clock: inout TraceClock) async throws {
+    static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase) async throws {
         guard !touched.isEmpty else { return }
         var folds: [CallID: Fold] = [:]
         for chunk in chunks(Array(touched.keys)) {
@@ -275,7 +266,6 @@ enum LedgerBatch {
             }
         }
 
-        clock.mark("foldread")
         var attributions: [SessionAttribution.Call] = []
         for (callID, fold) in folds {
             guard let accountID = touched[callID] else { continue }
@@ -285,7 +275,6 @@ enum LedgerBatch {
         }
         let sessionTags = try await SessionAttribution.sessionTags(for: attributions, on: sql)
 
-        clock.mark("leases")
         let now = Timestamp.now().millisecondsSince1970
         let folded = folds.sorted { $0.key.rawValue < $1.key.rawValue }
         for chunk in chunks(folded) {
@@ -417,19 +406,3 @@ extension AppendOutcome {
     }
 }
 
-struct TraceClock {
-    var last = ContinuousClock.now
-    var parts: [(String, Double)] = []
-    mutating func mark(_ name: String) {
-        let now = ContinuousClock.now
-        let d = now - last
-        parts.append((name, Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000))
-        last = now
-    }
-    mutating func report(_ n: Int) {
-        mark("upsert")
-        if ProcessInfo.processInfo.environment["DCE_TRACE"] != nil {
-            FileHandle.standardError.write(Data(("group \(n): " + parts.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: " ") + "\n").utf8))
-        }
-    }
-}
