@@ -51,6 +51,8 @@ public struct AppendOutcome: Sendable, Hashable, Codable {
     public let eventID: Int64
     public let callID: CallID
     public let duplicate: Bool
+    /// The call's status once this event was folded in; nil for a duplicate.
+    public internal(set) var callStatus: CallStatus? = nil
 
     public enum CodingKeys: String, CodingKey {
         case idempotencyKey = "idempotency_key"

@@ -243,14 +243,19 @@ enum LedgerBatch {
             known[pending.key] = outcome
         }
 
-        try await refold(writes.touchedCalls, on: sql)
+        let statuses = try await refold(writes.touchedCalls, on: sql)
+        for pending in writes.events {
+            outcomes[pending.item][pending.index]?.callStatus = statuses[pending.callID]
+        }
     }
 
     // MARK: - Folding calls
 
-    /// Rebuilds the given calls from all of their events (see `CallMerge` for the rule).
-    static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase) async throws {
-        guard !touched.isEmpty else { return }
+    /// Rebuilds the given calls from all of their events (see `CallMerge` for the rule), and
+    /// returns their statuses.
+    @discardableResult
+    static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase) async throws -> [CallID: CallStatus] {
+        guard !touched.isEmpty else { return [:] }
         var folds: [CallID: Fold] = [:]
         for chunk in chunks(Array(touched.keys)) {
             let rows = try await sql.raw("""
@@ -303,6 +308,7 @@ enum LedgerBatch {
                 return update
             }.run()
         }
+        return folds.mapValues { $0.fields.status ?? .unknown }
     }
 
     /// The call columns a fold writes, after the five that only a new row needs.

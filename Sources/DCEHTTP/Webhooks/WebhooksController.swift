@@ -131,8 +131,10 @@ struct WebhooksController {
     func answer(_ vendor: Vendor, outcomes: [AppendOutcome], accountID: AccountID, request: Request, context: AppRequestContext) async throws -> Response {
         if vendor == .retreaver, let first = outcomes.first {
             // Retreaver applies the answer's keys as tags on its call.
-            let status = try await services.ledger.call(first.callID, accountID: accountID)?.fields.status ?? .unknown
-            let tags = RetreaverWebhook.responseTags(callID: first.callID.rawValue, status: status, duplicate: first.duplicate)
+            // The commit told the status; a duplicate's call is read.
+            var status = first.callStatus
+            if status == nil { status = try await services.ledger.call(first.callID, accountID: accountID)?.fields.status }
+            let tags = RetreaverWebhook.responseTags(callID: first.callID.rawValue, status: status ?? .unknown, duplicate: first.duplicate)
             return try JSONResponse(tags).response(from: request, context: context)
         }
         // {"results":[{"call_id":…,"duplicate":…,"event_id":…,"idempotency_key":…}],"success":true}
