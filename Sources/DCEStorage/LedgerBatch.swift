@@ -200,19 +200,49 @@ enum LedgerBatch {
             }
             try await insert.run()
         }
-        for chunk in chunks(writes.vendorIDs) {
+        // Rows go in key order, so that two groups writing the same keys at once (PostgreSQL
+        // runs several) wait for each other instead of deadlocking.
+        let byKey: (ClaimedVendorID, ClaimedVendorID) -> Bool = {
+            ($0.accountID.rawValue, $0.source.rawValue, $0.externalCallID) < ($1.accountID.rawValue, $1.source.rawValue, $1.externalCallID)
+        }
+        let started = Set(writes.newCalls.map(\.id))
+        // A call another group or node started first under the same vendor id is the call:
+        // this group's events go to it, and the call this group started is dropped.
+        var moved: [CallID: CallID] = [:]
+        for chunk in chunks(writes.vendorIDs.filter { started.contains($0.callID) }.sorted(by: byKey)) {
+            let insert = sql.insert(into: "call_vendor_ids").columns("account_id", "source", "external_call_id", "call_id")
+            for id in chunk {
+                _ = insert.values([id.accountID.rawValue, id.source.rawValue, id.externalCallID, id.callID.rawValue] as [any Encodable & Sendable])
+            }
+            let claimed = Set(try await insert.ignoringConflicts(with: ["account_id", "source", "external_call_id"]).returning("call_id").all()
+                .map { CallID(rawValue: try $0.decode(column: "call_id", as: String.self)) })
+            for id in chunk where !claimed.contains(id.callID) {
+                guard let winner = try await sql.raw("""
+                    SELECT call_id FROM call_vendor_ids
+                    WHERE account_id = \(bind: id.accountID.rawValue) AND source = \(bind: id.source.rawValue) AND external_call_id = \(bind: id.externalCallID)
+                    """).first().map({ CallID(rawValue: try $0.decode(column: "call_id", as: String.self)) })
+                else { throw LedgerError.lostRace(id.externalCallID) }
+                moved[id.callID] = winner
+            }
+        }
+        if !moved.isEmpty {
+            try await sql.raw("DELETE FROM calls WHERE id IN (\(binds: moved.keys.map(\.rawValue)))").run()
+        }
+        for chunk in chunks(writes.vendorIDs.filter { !started.contains($0.callID) }.sorted(by: byKey)) {
             let claim = sql.insert(into: "call_vendor_ids").columns("account_id", "source", "external_call_id", "call_id")
             for id in chunk {
-                _ = claim.values([id.accountID.rawValue, id.source.rawValue, id.externalCallID, id.callID.rawValue] as [any Encodable & Sendable])
+                _ = claim.values([id.accountID.rawValue, id.source.rawValue, id.externalCallID, (moved[id.callID] ?? id.callID).rawValue] as [any Encodable & Sendable])
             }
             let claimed = try await claim.ignoringConflicts(with: ["account_id", "source", "external_call_id"]).returning("call_id").all()
-            // Another node named one of these calls first: the group starts over one delivery
-            // at a time, and that delivery then finds the other node's call.
+            // Another node claimed one of these ids for a call first: the group starts over
+            // one delivery at a time, and that delivery then finds the other node's call.
             guard claimed.count == chunk.count else { throw LedgerError.lostRace("a vendor call id of the group") }
         }
+        var writes = writes
+        if !moved.isEmpty { writes.move(moved) }
 
         var eventIDs: [EventKey: Int64] = [:]
-        for chunk in chunks(writes.events) {
+        for chunk in chunks(writes.events.sorted { ($0.key.account, $0.key.idempotencyKey) < ($1.key.account, $1.key.idempotencyKey) }) {
             let insert = sql.insert(into: "raw_events").columns(
                 "account_id", "request_id", "source", "idempotency_key", "external_call_id", "event_type",
                 "occurred_at", "received_at", "payload", "normalized", "call_id"
@@ -385,6 +415,16 @@ struct GroupWrites {
     var vendorIDs: [ClaimedVendorID] = []
     var keys: Set<EventKey> = []
     var touchedCalls: [CallID: AccountID] = [:]
+
+    /// Moves the events of calls this group started to the calls others started first.
+    mutating func move(_ moved: [CallID: CallID]) {
+        events = events.map { event in
+            guard let target = moved[event.callID] else { return event }
+            return PendingEvent(item: event.item, index: event.index, key: event.key, incoming: event.incoming, accountID: event.accountID,
+                                requestID: event.requestID, receivedAt: event.receivedAt, callID: target, normalized: event.normalized)
+        }
+        touchedCalls = Dictionary(events.map { ($0.callID, $0.accountID) }, uniquingKeysWith: { first, _ in first })
+    }
 
     mutating func add(_ event: PendingEvent) {
         events.append(event)
