@@ -58,35 +58,17 @@ public enum CrossVendorDedupe {
                 let callers = Array(Set(accountReports.compactMap { $0.event.fields.callerPhone?.e164 })).sorted()
                 let starts = accountReports.map { CrossVendorDedupe.start(of: $0.event).start }
                 // `+sort_at`: look calls up by caller (few rows), not by time (every call of the hour).
-                let rows = try await sql.raw("""
-                    SELECT id, caller_phone, tracking_number, sort_at FROM calls
+                try board.add(try await sql.raw("""
+                    SELECT \(unsafeRaw: Self.callColumns) FROM calls
                     WHERE account_id = \(bind: account) AND caller_phone IN (\(binds: callers))
                       AND +sort_at BETWEEN \(bind: starts.min()! - estimatedWindow) AND \(bind: starts.max()! + estimatedWindow)
-                    """).all()
-                for row in rows {
-                    board.calls[CallID(rawValue: try row.decode(column: "id", as: String.self))] = Call(
-                        accountID: account,
-                        caller: try row.decode(column: "caller_phone", as: String?.self),
-                        tracking: try row.decode(column: "tracking_number", as: String?.self),
-                        sortAt: try row.decode(column: "sort_at", as: Int64.self),
-                        sources: []
-                    )
-                }
+                    """).all())
             }
             let others = Array(Set(touched).subtracting(board.calls.keys))
             for chunk in LedgerBatch.chunks(others) {
-                let rows = try await sql.raw("""
-                    SELECT id, account_id, caller_phone, tracking_number, sort_at FROM calls WHERE id IN (\(binds: chunk.map(\.rawValue)))
-                    """).all()
-                for row in rows {
-                    board.calls[CallID(rawValue: try row.decode(column: "id", as: String.self))] = Call(
-                        accountID: try row.decode(column: "account_id", as: String.self),
-                        caller: try row.decode(column: "caller_phone", as: String?.self),
-                        tracking: try row.decode(column: "tracking_number", as: String?.self),
-                        sortAt: try row.decode(column: "sort_at", as: Int64.self),
-                        sources: []
-                    )
-                }
+                try board.add(try await sql.raw("""
+                    SELECT \(unsafeRaw: Self.callColumns) FROM calls WHERE id IN (\(binds: chunk.map(\.rawValue)))
+                    """).all())
             }
             for chunk in LedgerBatch.chunks(Array(board.calls.keys)) {
                 let rows = try await sql.raw("""
@@ -98,6 +80,20 @@ public enum CrossVendorDedupe {
                 }
             }
             return board
+        }
+
+        static let callColumns = "id, account_id, caller_phone, tracking_number, sort_at"
+
+        private mutating func add(_ rows: [any SQLRow]) throws {
+            for row in rows {
+                calls[CallID(rawValue: try row.decode(column: "id", as: String.self))] = Call(
+                    accountID: try row.decode(column: "account_id", as: String.self),
+                    caller: try row.decode(column: "caller_phone", as: String?.self),
+                    tracking: try row.decode(column: "tracking_number", as: String?.self),
+                    sortAt: try row.decode(column: "sort_at", as: Int64.self),
+                    sources: []
+                )
+            }
         }
 
         /// The call this report is the same real call as, by the rule; nil when there is none.

@@ -283,7 +283,6 @@ enum LedgerBatch {
 
     /// Rebuilds the given calls from all of their events (see `CallMerge` for the rule), and
     /// returns their statuses.
-    @discardableResult
     static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase) async throws -> [CallID: CallStatus] {
         guard !touched.isEmpty else { return [:] }
         var folds: [CallID: Fold] = [:]

@@ -8,24 +8,24 @@ import NIOPosix
 /// Without it, every statement of a commit group waits twice in queues shared with the
 /// HTTP server (its event loops and Swift's global executor): under load those waits,
 /// not the database, decide how long a group takes.
-public final class WriterExecutor: TaskExecutor, @unchecked Sendable {
+final class WriterExecutor: TaskExecutor, @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let threadPool: NIOThreadPool
-    public let eventLoop: any EventLoop
+    let eventLoop: any EventLoop
 
-    public init() {
+    init() {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         eventLoop = group.next()
     }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 
-    public func shutdown() async {
+    func shutdown() async {
         try? await threadPool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }
