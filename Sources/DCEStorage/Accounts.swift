@@ -191,9 +191,23 @@ public enum Token {
     static let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
 
     /// `length` characters from an unambiguous alphabet, from the system's secure generator.
+    /// Reads the generator eight bytes at a time (one system call each) and keeps a byte
+    /// only below the largest multiple of the alphabet's size, so that every character is
+    /// equally likely.
     public static func random(length: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+        let limit = UInt8(256 / alphabet.count * alphabet.count - 1)
+        var characters: [Character] = []
+        characters.reserveCapacity(length)
+        while characters.count < length {
+            var word = generator.next() as UInt64
+            for _ in 0..<8 where characters.count < length {
+                let byte = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                if byte <= limit { characters.append(alphabet[Int(byte) % alphabet.count]) }
+            }
+        }
+        return String(characters)
     }
 
     /// `call_8f3k…`: a prefixed id, sortable by creation time to the millisecond.

@@ -273,7 +273,14 @@ enum LedgerBatch {
             known[pending.key] = outcome
         }
 
-        let statuses = try await refold(writes.touchedCalls, on: sql)
+        var added: [CallID: [Fold.Added]] = [:]
+        for pending in writes.events {
+            added[pending.callID, default: []].append(Fold.Added(
+                eventID: eventIDs[pending.key]!, occurredAt: pending.incoming.event.occurredAt.millisecondsSince1970,
+                fields: pending.incoming.event.fields
+            ))
+        }
+        let statuses = try await refold(writes.touchedCalls, added: added, on: sql)
         for pending in writes.events {
             outcomes[pending.item][pending.index]?.callStatus = statuses[pending.callID]
         }
@@ -281,28 +288,78 @@ enum LedgerBatch {
 
     // MARK: - Folding calls
 
-    /// Rebuilds the given calls from all of their events (see `CallMerge` for the rule), and
-    /// returns their statuses.
-    static func refold(_ touched: [CallID: AccountID], on sql: any SQLDatabase) async throws -> [CallID: CallStatus] {
+    /// Folds the calls a group touched (see `CallMerge` for the rule), writes them, and
+    /// returns their statuses. `added`: each call's new events of the group.
+    ///
+    /// A call's fold is its events' fields applied in event order, so when every new event
+    /// comes after the call's last one, the new fold is the call as stored with the new
+    /// events applied: no event is read again. Otherwise (an event older than the call's
+    /// last, a call folded before the bounds were kept) the call is folded again from all
+    /// of its events. So is a call whose tracking number or start the new events change:
+    /// the visitor session it is attributed to, whose tags it carries, may change too.
+    ///
+    /// On PostgreSQL the touched calls are locked first (in id order, so that two groups
+    /// wait instead of deadlocking), so that a group folding after another sees that
+    /// group's events and fold once it has committed.
+    static func refold(_ touched: [CallID: AccountID], added: [CallID: [Fold.Added]], on sql: any SQLDatabase) async throws -> [CallID: CallStatus] {
         guard !touched.isEmpty else { return [:] }
+        let lock = sql.dialect.name == "postgresql" ? " ORDER BY id FOR NO KEY UPDATE" : ""
         var folds: [CallID: Fold] = [:]
-        for chunk in chunks(Array(touched.keys)) {
+        var attribute: Set<CallID> = []
+        var fromEvents: [CallID] = []
+        for chunk in chunks(touched.keys.sorted { $0.rawValue < $1.rawValue }) {
+            let rows = try await sql.raw("""
+                SELECT * FROM calls
+                WHERE id IN (\(binds: chunk.map(\.rawValue)))\(unsafeRaw: lock)
+                """).all()
+            for row in rows {
+                let stored = try CallRow.decode(row)
+                let new = (added[stored.id] ?? []).sorted { ($0.occurredAt, $0.eventID) < ($1.occurredAt, $1.eventID) }
+                if stored.eventCount == 0 {
+                    // Started by this group: its new events are all of its events.
+                    var fold = Fold()
+                    for event in new { fold.add(event.fields, occurredAt: event.occurredAt) }
+                    folds[stored.id] = fold
+                    attribute.insert(stored.id)
+                    continue
+                }
+                guard let first = try row.decode(column: "first_event_at", as: Int64?.self),
+                      let last = try row.decode(column: "last_event_at", as: Int64?.self),
+                      let earliestNew = new.first?.occurredAt, earliestNew >= last
+                else {
+                    fromEvents.append(stored.id)
+                    continue
+                }
+                var fold = Fold(fields: stored.fields, earliest: first, latest: last, count: stored.eventCount)
+                for event in new { fold.add(event.fields, occurredAt: event.occurredAt) }
+                if fold.fields.trackingNumber != stored.fields.trackingNumber || fold.fields.callStartedAt != stored.fields.callStartedAt {
+                    fromEvents.append(stored.id)
+                    continue
+                }
+                // The stored tags already hold the session's, under the events' own.
+                folds[stored.id] = fold
+            }
+        }
+        for chunk in chunks(fromEvents) {
             let rows = try await sql.raw("""
                 SELECT call_id, normalized, occurred_at FROM raw_events
                 WHERE call_id IN (\(binds: chunk.map(\.rawValue))) ORDER BY call_id, occurred_at, id
                 """).all()
             let decoder = JSONDecoder()
+            var refolded: [CallID: Fold] = [:]
             for row in rows {
                 let callID = CallID(rawValue: try row.decode(column: "call_id", as: String.self))
                 let later = try decoder.decode(CallFields.self, from: Data(try row.decode(column: "normalized", as: String.self).utf8))
                 let occurred = try row.decode(column: "occurred_at", as: Int64.self)
-                folds[callID, default: Fold()].add(later, occurredAt: occurred)
+                refolded[callID, default: Fold()].add(later, occurredAt: occurred)
             }
+            folds.merge(refolded) { _, new in new }
+            attribute.formUnion(refolded.keys)
         }
 
         var attributions: [SessionAttribution.Call] = []
-        for (callID, fold) in folds {
-            guard let accountID = touched[callID] else { continue }
+        for callID in attribute {
+            guard let fold = folds[callID], let accountID = touched[callID] else { continue }
             if let number = fold.fields.trackingNumber, let time = fold.fields.callStartedAt?.millisecondsSince1970 ?? fold.earliest {
                 attributions.append(.init(callID: callID, accountID: accountID, number: number.e164, time: time))
             }
@@ -328,7 +385,7 @@ enum LedgerBatch {
                     fields.callerState, fields.revenue?.cents, fields.payout?.cents,
                     fields.converted.map { Int64($0 ? 1 : 0) }, fields.recordingURL,
                     JSONText.object(fields.tags.values),
-                    Int64(fold.count), sortAt, now,
+                    Int64(fold.count), sortAt, now, fold.earliest, fold.latest,
                 ] as [any Encodable & Sendable])
             }
             try await upsert.onConflict(with: ["id"]) { update in
@@ -346,7 +403,7 @@ enum LedgerBatch {
         "caller_phone", "tracking_number", "destination_number", "duration_seconds", "call_started_at",
         "call_answered_at", "call_ended_at", "status", "campaign_id", "publisher_id", "target_id",
         "caller_state", "revenue_cents", "payout_cents", "converted", "recording_url", "call_metadata",
-        "event_count", "sort_at", "updated_at",
+        "event_count", "sort_at", "updated_at", "first_event_at", "last_event_at",
     ]
 
     // MARK: - Helpers
@@ -434,13 +491,22 @@ struct GroupWrites {
 
 /// A call's events folded in event order.
 struct Fold {
+    /// A new event of a commit group, to fold onto its call.
+    struct Added {
+        let eventID: Int64
+        let occurredAt: Int64
+        let fields: CallFields
+    }
+
     var fields = CallFields()
     var earliest: Int64?
+    var latest: Int64?
     var count = 0
 
     mutating func add(_ later: CallFields, occurredAt: Int64) {
         fields.apply(later)
         earliest = min(earliest ?? occurredAt, occurredAt)
+        latest = max(latest ?? occurredAt, occurredAt)
         count += 1
     }
 }

@@ -1,13 +1,14 @@
 import NIOCore
 import NIOPosix
 
-/// A thread of its own for a database writer: an event loop that its connection's
-/// callbacks complete on, a thread for the blocking library calls, and a task executor
-/// that runs the commit groups' Swift code on that same event loop.
+/// A thread of its own for a database writer: one thread that runs both the blocking
+/// library calls of its connection and the commit groups' Swift code, as a task executor.
 ///
 /// Without it, every statement of a commit group waits twice in queues shared with the
 /// HTTP server (its event loops and Swift's global executor): under load those waits,
-/// not the database, decide how long a group takes.
+/// not the database, decide how long a group takes. With the library calls and the
+/// Swift code on one thread, a statement's result is picked up without waking another
+/// thread.
 final class WriterExecutor: TaskExecutor, @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     let threadPool: NIOThreadPool
@@ -22,7 +23,7 @@ final class WriterExecutor: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        threadPool.submit { _ in job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 
     func shutdown() async {

@@ -118,4 +118,83 @@ import Testing
             #expect(!calls.contains { $0.externalCallID == "N-7" })
         }
     }
+
+    /// Whether a call as stored is exactly the fold of all of its stored events.
+    static func expectFoldOfItsEvents(_ ledger: Ledger, _ id: CallID, accountID: AccountID, count: Int) async throws {
+        let call = try #require(try await ledger.call(id, accountID: accountID))
+        let events = try await ledger.events(of: id, accountID: accountID)
+        #expect(events.count == count)
+        #expect(call.eventCount == count)
+        var expected = CallFields()
+        for event in events { expected.apply(event.fields) }
+        if expected.status == nil { expected.status = .unknown }
+        #expect(call.fields == expected)
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aCallFoldedOntoAsStoredEqualsTheFoldOfAllItsEvents(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let account = try await TestAccount.make(database)
+            let ledger = Ledger(database: database)
+            let caller = try PhoneNumber(parsing: "+12135550199")
+            let first = try PhoneNumber(parsing: "+18885550101")
+            let second = try PhoneNumber(parsing: "+18885550102")
+            let began = Self.start
+            func tags(_ values: [String: String]) throws -> Tags { try Tags(validating: values) }
+            // In order, then an older stage, then a tracking number change, then in order again.
+            let stages: [(String, Int64, CallFields)] = [
+                ("incoming", 0, CallFields(callerPhone: caller, trackingNumber: first, callStartedAt: began, status: .ringing, tags: try tags(["a": "1"]))),
+                ("answered", 10, CallFields(callAnsweredAt: began.adding(seconds: 10), status: .answered, tags: try tags(["b": "2"]))),
+                ("routed", 5, CallFields(status: .ringing, campaignID: "camp-late", tags: try tags(["a": "3", "c": "4"]))),
+                ("transferred", 20, CallFields(trackingNumber: second, targetID: "target-9")),
+                ("completed", 30, CallFields(durationSeconds: 25, callEndedAt: began.adding(seconds: 30), status: .completed, tags: try tags(["b": "5"]))),
+                ("converted", 31, CallFields(revenue: Money(cents: 4550), converted: true)),
+                ("completed-again", 31, CallFields(status: .answered)),
+            ]
+            var callID: CallID?
+            for (index, (stage, offset, fields)) in stages.enumerated() {
+                let outcome = try await ledger.append([Self.event(.ringba, call: "RGB-F", stage: stage, at: offset, fields)],
+                                                      accountID: account.account.id, request: Self.request(.ringba))
+                callID = outcome[0].callID
+                try await Self.expectFoldOfItsEvents(ledger, outcome[0].callID, accountID: account.account.id, count: index + 1)
+            }
+            let id = try #require(callID)
+            let call = try #require(try await ledger.call(id, accountID: account.account.id))
+            #expect(call.fields.tags.values == ["a": "3", "b": "5", "c": "4"])
+            #expect(call.fields.trackingNumber == second)
+            #expect(call.fields.status == .completed)
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func groupsAddingToOneCallAtOnceLoseNoneOfItsEvents(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let account = try await TestAccount.make(database)
+            let ledger = Ledger(database: database)
+            let caller = try PhoneNumber(parsing: "+12135550198")
+            let first = try await ledger.append(
+                [Self.event(.retreaver, call: "RTV-P", stage: "start", at: 0, CallFields(callerPhone: caller, callStartedAt: Self.start, status: .ringing))],
+                accountID: account.account.id, request: Self.request(.retreaver)
+            )
+            // PostgreSQL writes several groups at once, each in its own transaction: here
+            // forty of them, each adding one event to the same call.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 1...40 {
+                    group.addTask {
+                        let tags = try Tags(validating: ["stage\(index)": "\(index)"])
+                        let item = AppendItem(
+                            events: [Self.event(.retreaver, call: "RTV-P", stage: "timer-\(index)", at: Int64(index), CallFields(durationSeconds: index, tags: tags))],
+                            accountID: account.account.id, request: Self.request(.retreaver)
+                        )
+                        _ = try await database.write { sql in try await LedgerBatch.apply([item], on: sql) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await Self.expectFoldOfItsEvents(ledger, first[0].callID, accountID: account.account.id, count: 41)
+            let call = try #require(try await ledger.call(first[0].callID, accountID: account.account.id))
+            #expect(call.fields.tags.count == 40)
+            #expect(call.fields.durationSeconds == 40)
+        }
+    }
 }

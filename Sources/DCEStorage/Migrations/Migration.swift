@@ -22,6 +22,7 @@ public enum Migrations {
         m003NumberInventory,
         m004Integrations,
         m005NumberPools,
+        m006CallFoldBounds,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -1,0 +1,10 @@
+/// The times of a call's first and last events, kept on the call so that a commit group
+/// can fold new events onto the call as stored instead of reading all of its events again
+/// (`LedgerBatch.refold`). NULL on calls folded before this migration: their next event
+/// folds them from all of their events once, which sets both.
+let m006CallFoldBounds = Migration(version: 6, name: "call fold bounds") { _ in
+    [
+        "ALTER TABLE calls ADD COLUMN first_event_at BIGINT",
+        "ALTER TABLE calls ADD COLUMN last_event_at BIGINT",
+    ]
+}
