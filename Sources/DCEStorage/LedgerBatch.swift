@@ -120,16 +120,17 @@ enum LedgerBatch {
 
     static func storeRequests(_ items: [AppendItem], ids: [String], on sql: any SQLDatabase) async throws {
         for chunk in chunks(Array(zip(items, ids))) {
-            let insert = sql.insert(into: "inbound_requests")
-                .columns("id", "account_id", "source", "received_at", "method", "path", "content_type", "headers", "body", "body_encoding")
+            var insert = RowsStatement(insertInto: "inbound_requests", columns: [
+                "id", "account_id", "source", "received_at", "method", "path", "content_type", "headers", "body", "body_encoding",
+            ])
             for (item, id) in chunk {
                 let request = item.request
-                _ = insert.values([
-                    id, item.accountID.rawValue, request.source.rawValue, request.receivedAt.millisecondsSince1970,
-                    request.method, request.path, request.contentType, item.headers, item.body.text, item.body.encoding,
-                ] as [any Encodable & Sendable])
+                insert.append([
+                    .text(id), .text(item.accountID.rawValue), .text(request.source.rawValue), .integer(request.receivedAt.millisecondsSince1970),
+                    .text(request.method), .text(request.path), Cell(request.contentType), .text(item.headers), .text(item.body.text), .text(item.body.encoding),
+                ])
             }
-            try await insert.run()
+            try await insert.run(on: sql)
         }
     }
 
@@ -190,15 +191,16 @@ enum LedgerBatch {
         guard !writes.events.isEmpty else { return }
         let now = Timestamp.now().millisecondsSince1970
         for chunk in chunks(writes.newCalls) {
-            let insert = sql.insert(into: "calls")
-                .columns("id", "account_id", "source", "external_call_id", "status", "call_metadata", "event_count", "sort_at", "created_at", "updated_at")
+            var insert = RowsStatement(insertInto: "calls", columns: [
+                "id", "account_id", "source", "external_call_id", "status", "call_metadata", "event_count", "sort_at", "created_at", "updated_at",
+            ])
             for call in chunk {
-                _ = insert.values([
-                    call.id.rawValue, call.accountID.rawValue, call.source.rawValue, call.externalCallID,
-                    "unknown", "{}", Int64(0), call.sortAt, now, now,
-                ] as [any Encodable & Sendable])
+                insert.append([
+                    .text(call.id.rawValue), .text(call.accountID.rawValue), .text(call.source.rawValue), .text(call.externalCallID),
+                    .text("unknown"), .text("{}"), .integer(0), .integer(call.sortAt), .integer(now), .integer(now),
+                ])
             }
-            try await insert.run()
+            try await insert.run(on: sql)
         }
         // Rows go in key order, so that two groups writing the same keys at once (PostgreSQL
         // runs several) wait for each other instead of deadlocking.
@@ -210,11 +212,11 @@ enum LedgerBatch {
         // this group's events go to it, and the call this group started is dropped.
         var moved: [CallID: CallID] = [:]
         for chunk in chunks(writes.vendorIDs.filter { started.contains($0.callID) }.sorted(by: byKey)) {
-            let insert = sql.insert(into: "call_vendor_ids").columns("account_id", "source", "external_call_id", "call_id")
+            var insert = RowsStatement(insertInto: "call_vendor_ids", columns: Self.vendorIDColumns, tail: Self.claimVendorIDs)
             for id in chunk {
-                _ = insert.values([id.accountID.rawValue, id.source.rawValue, id.externalCallID, id.callID.rawValue] as [any Encodable & Sendable])
+                insert.append([.text(id.accountID.rawValue), .text(id.source.rawValue), .text(id.externalCallID), .text(id.callID.rawValue)])
             }
-            let claimed = Set(try await insert.ignoringConflicts(with: ["account_id", "source", "external_call_id"]).returning("call_id").all()
+            let claimed = Set(try await insert.all(on: sql)
                 .map { CallID(rawValue: try $0.decode(column: "call_id", as: String.self)) })
             for id in chunk where !claimed.contains(id.callID) {
                 guard let winner = try await sql.raw("""
@@ -229,11 +231,11 @@ enum LedgerBatch {
             try await sql.raw("DELETE FROM calls WHERE id IN (\(binds: moved.keys.map(\.rawValue)))").run()
         }
         for chunk in chunks(writes.vendorIDs.filter { !started.contains($0.callID) }.sorted(by: byKey)) {
-            let claim = sql.insert(into: "call_vendor_ids").columns("account_id", "source", "external_call_id", "call_id")
+            var claim = RowsStatement(insertInto: "call_vendor_ids", columns: Self.vendorIDColumns, tail: Self.claimVendorIDs)
             for id in chunk {
-                _ = claim.values([id.accountID.rawValue, id.source.rawValue, id.externalCallID, (moved[id.callID] ?? id.callID).rawValue] as [any Encodable & Sendable])
+                claim.append([.text(id.accountID.rawValue), .text(id.source.rawValue), .text(id.externalCallID), .text((moved[id.callID] ?? id.callID).rawValue)])
             }
-            let claimed = try await claim.ignoringConflicts(with: ["account_id", "source", "external_call_id"]).returning("call_id").all()
+            let claimed = try await claim.all(on: sql)
             // Another node claimed one of these ids for a call first: the group starts over
             // one delivery at a time, and that delivery then finds the other node's call.
             guard claimed.count == chunk.count else { throw LedgerError.lostRace("a vendor call id of the group") }
@@ -243,20 +245,19 @@ enum LedgerBatch {
 
         var eventIDs: [EventKey: Int64] = [:]
         for chunk in chunks(writes.events.sorted { ($0.key.account, $0.key.idempotencyKey) < ($1.key.account, $1.key.idempotencyKey) }) {
-            let insert = sql.insert(into: "raw_events").columns(
+            var insert = RowsStatement(insertInto: "raw_events", columns: [
                 "account_id", "request_id", "source", "idempotency_key", "external_call_id", "event_type",
-                "occurred_at", "received_at", "payload", "normalized", "call_id"
-            )
+                "occurred_at", "received_at", "payload", "normalized", "call_id",
+            ], tail: " ON CONFLICT (account_id, idempotency_key) DO NOTHING RETURNING id, account_id, idempotency_key")
             for pending in chunk {
                 let event = pending.incoming.event
-                _ = insert.values([
-                    pending.accountID.rawValue, pending.requestID, event.source.rawValue, event.idempotencyKey,
-                    event.externalCallID, event.type, event.occurredAt.millisecondsSince1970,
-                    pending.receivedAt.millisecondsSince1970, pending.incoming.payload, pending.normalized, pending.callID.rawValue,
-                ] as [any Encodable & Sendable])
+                insert.append([
+                    .text(pending.accountID.rawValue), .text(pending.requestID), .text(event.source.rawValue), .text(event.idempotencyKey),
+                    .text(event.externalCallID), Cell(event.type), .integer(event.occurredAt.millisecondsSince1970),
+                    .integer(pending.receivedAt.millisecondsSince1970), .text(pending.incoming.payload), .text(pending.normalized), .text(pending.callID.rawValue),
+                ])
             }
-            let rows = try await insert.ignoringConflicts(with: ["account_id", "idempotency_key"])
-                .returning("id", "account_id", "idempotency_key").all()
+            let rows = try await insert.all(on: sql)
             for row in rows {
                 let key = EventKey(
                     account: try row.decode(column: "account_id", as: String.self),
@@ -369,30 +370,26 @@ enum LedgerBatch {
         let now = Timestamp.now().millisecondsSince1970
         let folded = folds.sorted { $0.key.rawValue < $1.key.rawValue }
         for chunk in chunks(folded) {
-            let upsert = sql.insert(into: "calls").columns(Self.foldedColumns)
+            var upsert = RowsStatement(insertInto: "calls", columns: Self.foldedColumns, tail: Self.replaceFold)
             for (callID, fold) in chunk {
                 var fields = fold.fields
                 if let tags = sessionTags[callID] { fields.tags = tags.merging(fields.tags) }
                 let sortAt = fields.callStartedAt?.millisecondsSince1970 ?? fold.earliest ?? now
-                _ = upsert.values([
-                    callID.rawValue, touched[callID]!.rawValue,
+                upsert.append([
+                    .text(callID.rawValue), .text(touched[callID]!.rawValue),
                     // Never written: the call exists, these only satisfy NOT NULL.
-                    "", "", now,
-                    fields.callerPhone?.e164, fields.trackingNumber?.e164, fields.destinationNumber?.e164,
-                    fields.durationSeconds.map(Int64.init), fields.callStartedAt?.millisecondsSince1970,
-                    fields.callAnsweredAt?.millisecondsSince1970, fields.callEndedAt?.millisecondsSince1970,
-                    (fields.status ?? .unknown).rawValue, fields.campaignID, fields.publisherID, fields.targetID,
-                    fields.callerState, fields.revenue?.cents, fields.payout?.cents,
-                    fields.converted.map { Int64($0 ? 1 : 0) }, fields.recordingURL,
-                    JSONText.object(fields.tags.values),
-                    Int64(fold.count), sortAt, now, fold.earliest, fold.latest,
-                ] as [any Encodable & Sendable])
+                    .text(""), .text(""), .integer(now),
+                    Cell(fields.callerPhone?.e164), Cell(fields.trackingNumber?.e164), Cell(fields.destinationNumber?.e164),
+                    Cell(fields.durationSeconds.map(Int64.init)), Cell(fields.callStartedAt?.millisecondsSince1970),
+                    Cell(fields.callAnsweredAt?.millisecondsSince1970), Cell(fields.callEndedAt?.millisecondsSince1970),
+                    .text((fields.status ?? .unknown).rawValue), Cell(fields.campaignID), Cell(fields.publisherID), Cell(fields.targetID),
+                    Cell(fields.callerState), Cell(fields.revenue?.cents), Cell(fields.payout?.cents),
+                    Cell(fields.converted.map { Int64($0 ? 1 : 0) }), Cell(fields.recordingURL),
+                    .text(JSONText.object(fields.tags.values)),
+                    .integer(Int64(fold.count)), .integer(sortAt), .integer(now), Cell(fold.earliest), Cell(fold.latest),
+                ])
             }
-            try await upsert.onConflict(with: ["id"]) { update in
-                var update = update
-                for column in Self.foldedColumns.dropFirst(5) { update = update.set(excludedValueOf: column) }
-                return update
-            }.run()
+            try await upsert.run(on: sql)
         }
         return folds.mapValues { $0.fields.status ?? .unknown }
     }
@@ -405,6 +402,14 @@ enum LedgerBatch {
         "caller_state", "revenue_cents", "payout_cents", "converted", "recording_url", "call_metadata",
         "event_count", "sort_at", "updated_at", "first_event_at", "last_event_at",
     ]
+
+    /// A fold replaces every folded column of an existing call.
+    static let replaceFold = " ON CONFLICT (id) DO UPDATE SET "
+        + foldedColumns.dropFirst(5).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+
+    static let vendorIDColumns = ["account_id", "source", "external_call_id", "call_id"]
+    /// A vendor id already claimed keeps its call; the ids this statement claimed come back.
+    static let claimVendorIDs = " ON CONFLICT (account_id, source, external_call_id) DO NOTHING RETURNING call_id"
 
     // MARK: - Helpers
 

@@ -1,0 +1,94 @@
+import SQLKit
+import SQLiteNIO
+import Synchronization
+
+/// One value of a row a commit group writes: text, an integer or NULL.
+///
+/// SQLite's encoder takes it directly (`SQLiteDataConvertible`); an `Optional` would be
+/// sent through the `Encodable` machinery instead, which costs more than the insert.
+enum Cell: Encodable, Sendable, SQLiteDataConvertible {
+    case text(String)
+    case integer(Int64)
+    case null
+
+    init(_ text: String?) { self = text.map(Cell.text) ?? .null }
+    init(_ integer: Int64?) { self = integer.map(Cell.integer) ?? .null }
+
+    init?(sqliteData: SQLiteData) {
+        switch sqliteData {
+        case .text(let text): self = .text(text)
+        case .integer(let integer): self = .integer(Int64(integer))
+        case .null: self = .null
+        default: return nil
+        }
+    }
+
+    var sqliteData: SQLiteData? {
+        switch self {
+        case .text(let text): .text(text)
+        case .integer(let integer): .integer(Int(integer))
+        case .null: .null
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let text): try container.encode(text)
+        case .integer(let integer): try container.encode(integer)
+        case .null: try container.encodeNil()
+        }
+    }
+}
+
+/// A multi-row statement written straight into the serializer: its head, one
+/// parenthesised group of binds per row, and its tail. SQLKit's insert builder makes
+/// several nested expressions per value; for a group's hundreds of values that
+/// serialising cost more than SQLite's insert.
+struct RowsStatement: SQLExpression {
+    /// E.g. `INSERT INTO calls (id, status) VALUES `.
+    let head: String
+    let width: Int
+    var cells: [Cell] = []
+    /// E.g. ` ON CONFLICT (id) DO NOTHING RETURNING id`.
+    let tail: String
+
+    /// `INSERT INTO table (columns) VALUES …` followed by `tail`.
+    init(insertInto table: String, columns: [String], tail: String = "") {
+        head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+        width = columns.count
+        self.tail = tail
+    }
+
+    var isEmpty: Bool { cells.isEmpty }
+
+    mutating func append(_ row: [Cell]) {
+        precondition(row.count == width, "a row of \(row.count) values for \(width) columns")
+        cells.append(contentsOf: row)
+    }
+
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write(head)
+        var start = 0
+        while start < cells.count {
+            serializer.write(start == 0 ? "(" : ", (")
+            for column in 0..<width {
+                if column > 0 { serializer.write(", ") }
+                serializer.write(bind: cells[start + column])
+            }
+            serializer.write(")")
+            start += width
+        }
+        serializer.write(tail)
+    }
+
+    func run(on sql: any SQLDatabase) async throws {
+        try await sql.execute(sql: self) { _ in }
+    }
+
+    func all(on sql: any SQLDatabase) async throws -> [any SQLRow] {
+        let rows = Mutex<[any SQLRow]>([])
+        try await sql.execute(sql: self) { row in rows.withLock { $0.append(row) } }
+        return rows.withLock { $0 }
+    }
+}
