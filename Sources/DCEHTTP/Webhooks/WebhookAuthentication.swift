@@ -71,6 +71,7 @@ enum StoredRequest {
     /// The path with the query string's `token` value replaced by `***`.
     static func path(_ request: Request) -> String {
         guard let query = request.uri.query, !query.isEmpty else { return request.uri.path }
+        if !query.hasPrefix("token="), !query.contains("&token=") { return request.uri.path + "?" + query }
         let kept = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
             pair.hasPrefix("token=") ? "token=***" : String(pair)
         }

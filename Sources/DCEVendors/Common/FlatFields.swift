@@ -21,10 +21,18 @@ public struct FlatFields: Sendable, Hashable {
         var values: [String: String] = [:]
         var tags: [String: String] = [:]
         var tagCount = 0
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = decode(parts[0])
-            let value = parts.count > 1 ? decode(parts[1]) : ""
+        // Split on bytes: `&` and `=` are ASCII, and splitting a String by Character
+        // would look for grapheme boundaries in every byte.
+        for pair in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let name: String
+            let value: String
+            if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                name = decode(Substring(pair[..<equals]))
+                value = decode(Substring(pair[pair.index(after: equals)...]))
+            } else {
+                name = decode(Substring(pair))
+                value = ""
+            }
             if name.hasPrefix("tags["), name.hasSuffix("]") {
                 tags[String(name.dropFirst(5).dropLast())] = value
                 tagCount += 1
@@ -83,6 +91,7 @@ public struct FlatFields: Sendable, Hashable {
     /// Form decoding of one name or value: `+` is a space, `%XX` a byte. A malformed
     /// escape or bytes that are not UTF-8 leave the text as sent (with its spaces).
     static func decode(_ part: Substring) -> String {
+        if !part.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) { return String(part) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(part.utf8.count)
         var input = part.utf8.makeIterator()
@@ -106,6 +115,11 @@ public struct FlatFields: Sendable, Hashable {
 
     /// The text without leading and trailing white space (line breaks included).
     static func trimmed(_ text: String) -> String {
+        // Nothing to trim when both ends are ASCII and not white space.
+        if let first = text.utf8.first, let last = text.utf8.last,
+           first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+            return text
+        }
         guard let first = text.firstIndex(where: { !$0.isWhitespace }) else { return "" }
         let last = text.lastIndex(where: { !$0.isWhitespace })!
         return String(text[first...last])
