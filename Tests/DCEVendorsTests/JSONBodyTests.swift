@@ -1,0 +1,24 @@
+import DCEDomain
+@testable import DCEVendors
+import Foundation
+import Testing
+
+/// A part of a vendor's document is stored next to its event as JSON text written by
+/// `JSONBody.text`; it must read back as the same document.
+@Suite struct JSONBodyTests {
+    static let document = #"""
+    {"uuid":"8d6a","body":{"parties":[{"id":"p-1","status":{"code":"Answered","rcc":false},"from":{"phoneNumber":"+12135550100","name":"Zoë \"Z\" Ng"},"to":{"phoneNumber":"+18885550101"},"missedCall":true,"recordings":[]}],"sequence":7,"ratio":0.25,"big":12345678901234,"negative":-3,"nothing":null,"sessionId":"s-1","Upper":"case","lower":"case","tabs":"a\tb\nc\\d/e","control":"\u0001"}}
+    """#
+
+    @Test func storedTextReadsBackAsTheSameDocument() throws {
+        let parsed = try JSONBody.parse(Array(Self.document.utf8))
+        let text = JSONBody.text(parsed)
+        let reread = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        #expect(NSDictionary(dictionary: reread as! [String: Any]) == NSDictionary(dictionary: parsed as! [String: Any]))
+        // Keys sorted, booleans as booleans, numbers as written.
+        #expect(text.hasPrefix(#"{"body":{"Upper":"case","big":12345678901234,"control":"\u0001","lower":"case","negative":-3,"nothing":null,"parties":[{"from":{"name":"Zoë \"Z\" Ng","phoneNumber":"+12135550100"},"id":"p-1","missedCall":true,"#))
+        #expect(text.contains(#""ratio":0.25"#))
+        #expect(text.contains(#""rcc":false"#))
+        #expect(text.contains(#""tabs":"a\tb\nc\\d/e""#))
+    }
+}
