@@ -67,20 +67,51 @@ actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
             let outcomes: [Result<any Sendable, any Error>]
             do {
                 do {
-                    outcomes = try await database.write { sql in try await self.run(group, together: true, on: sql) }
+                    outcomes = try await database.writeCommitted { sql in try await self.run(group, together: true, on: sql) }
                 } catch is ItemsFailedTogether {
                     // Written together the items failed, and the transaction with them: write
                     // the group again with each item alone in its savepoint.
-                    outcomes = try await database.write { sql in try await self.run(group, together: false, on: sql) }
+                    outcomes = try await database.writeCommitted { sql in try await self.run(group, together: false, on: sql) }
                 }
             } catch {
                 outcomes = group.map { _ in .failure(error) }
             }
-            for (job, outcome) in zip(group, outcomes) {
-                job.continuation.resume(with: outcome)
+            if database.defersDurability {
+                // The next group starts now; these callers hear back once a sync that began
+                // after this commit has finished.
+                undurable.append(contentsOf: zip(group, outcomes).map { ($0.continuation, $1) })
+                if !syncing {
+                    syncing = true
+                    Task { await self.makeDurable() }
+                }
+            } else {
+                for (job, outcome) in zip(group, outcomes) {
+                    job.continuation.resume(with: outcome)
+                }
             }
         }
         drains -= 1
+    }
+
+    /// Committed groups whose callers wait for their data to be on disk.
+    private var undurable: [(CheckedContinuation<any Sendable, any Error>, Result<any Sendable, any Error>)] = []
+    private var syncing = false
+
+    /// Syncs while committed groups wait: each sync covers every group committed before it
+    /// began, so groups committed during one sync share the next. No caller hears of its
+    /// write before a sync that covers it, and callers hear in commit order.
+    private func makeDurable() async {
+        while !undurable.isEmpty {
+            let covered = undurable
+            undurable = []
+            do {
+                try await database.makeCommittedDurable()
+                for (continuation, outcome) in covered { continuation.resume(with: outcome) }
+            } catch {
+                for (continuation, _) in covered { continuation.resume(throwing: error) }
+            }
+        }
+        syncing = false
     }
 
     private struct ItemsFailedTogether: Error {}
