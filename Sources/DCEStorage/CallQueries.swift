@@ -186,7 +186,7 @@ enum CallRow {
             try row.decode(column: column, as: Int64?.self).map(Timestamp.init(millisecondsSince1970:))
         }
         let metadata = try row.decode(column: "call_metadata", as: String.self)
-        let tags = metadata == "{}" ? Tags() : (try? JSONDecoder().decode(Tags.self, from: Data(metadata.utf8))) ?? Tags()
+        let tags = (try? Tags(storedJSON: metadata)) ?? Tags()
         let fields = CallFields(
             callerPhone: try phone("caller_phone"),
             trackingNumber: try phone("tracking_number"),

@@ -83,7 +83,7 @@ public struct Ledger: Sendable {
                     occurredAt: Timestamp(millisecondsSince1970: try row.decode(column: "occurred_at", as: Int64.self)),
                     receivedAt: Timestamp(millisecondsSince1970: try row.decode(column: "received_at", as: Int64.self)),
                     payload: try row.decode(column: "payload", as: String.self),
-                    fields: try JSONDecoder().decode(CallFields.self, from: Data(try row.decode(column: "normalized", as: String.self).utf8))
+                    fields: try CallFields(storedJSON: try row.decode(column: "normalized", as: String.self))
                 )
             }
         }

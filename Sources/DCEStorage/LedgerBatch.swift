@@ -346,11 +346,10 @@ enum LedgerBatch {
                 SELECT call_id, normalized, occurred_at FROM raw_events
                 WHERE call_id IN (\(binds: chunk.map(\.rawValue))) ORDER BY call_id, occurred_at, id
                 """).all()
-            let decoder = JSONDecoder()
             var refolded: [CallID: Fold] = [:]
             for row in rows {
                 let callID = CallID(rawValue: try row.decode(column: "call_id", as: String.self))
-                let later = try decoder.decode(CallFields.self, from: Data(try row.decode(column: "normalized", as: String.self).utf8))
+                let later = try CallFields(storedJSON: try row.decode(column: "normalized", as: String.self))
                 let occurred = try row.decode(column: "occurred_at", as: Int64.self)
                 refolded[callID, default: Fold()].add(later, occurredAt: occurred)
             }

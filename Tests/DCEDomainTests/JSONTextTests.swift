@@ -45,4 +45,26 @@ import Testing
         #expect(JSONText.string("x\u{1F}y") == #""x\u001fy""#)
         #expect(JSONText.object(["b": "2", "a": "1/2"]) == #"{"a":"1/2","b":"2"}"#)
     }
+
+    @Test(arguments: samples)
+    func theStoredFieldReaderReadsWhatBothEncodersWrite(fields: CallFields) throws {
+        #expect(try CallFields(storedJSON: fields.jsonText) == fields)
+        // Rows written before `jsonText`: Foundation's encoder, escaped slashes and all.
+        let foundation = String(decoding: try JSONEncoder().encode(fields), as: UTF8.self)
+        #expect(try CallFields(storedJSON: foundation) == fields)
+        #expect(try Tags(storedJSON: JSONText.object(fields.tags.values)) == fields.tags)
+    }
+
+    @Test func theReaderTakesAnyJSONAndRefusesWhatIsNot() throws {
+        let text = #" { "a" : [1, -2.5e3, true, false, null, {"b": "\u00e9\ud83d\ude00\/\"\\\n"}], "c": {} } "#
+        #expect(JSONReader.parse(text) == .object([
+            "a": .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null, .object(["b": .string("é😀/\"\\\n")])]),
+            "c": .object([:]),
+        ]))
+        for broken in ["", "{", #"{"a":}"#, #"{"a":1,}"#, #"["a" "b"]"#, #""\x""#, "tru", #"{"a":1} x"#, "\"a\u{01}\""] {
+            #expect(JSONReader.parse(broken) == nil, "\(broken)")
+        }
+        #expect(throws: StoredJSONError.self) { try CallFields(storedJSON: #"{"duration_seconds":"95"}"#) }
+        #expect(throws: (any Error).self) { try CallFields(storedJSON: #"{"status":"nonsense"}"#) }
+    }
 }
