@@ -190,31 +190,40 @@ public enum SecretHash {
 public enum Token {
     static let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
 
-    /// `length` characters from an unambiguous alphabet, from the system's secure generator.
-    /// Reads the generator eight bytes at a time (one system call each) and keeps a byte
-    /// only below the largest multiple of the alphabet's size, so that every character is
-    /// equally likely.
+    /// `length` characters from an unambiguous alphabet, from a secure generator.
+    /// Keeps a random byte only below the largest multiple of the alphabet's size, so that
+    /// every character is equally likely.
     public static func random(length: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
         let limit = UInt8(256 / alphabet.count * alphabet.count - 1)
         var characters: [Character] = []
         characters.reserveCapacity(length)
         while characters.count < length {
-            var word = generator.next() as UInt64
-            for _ in 0..<8 where characters.count < length {
-                let byte = UInt8(truncatingIfNeeded: word)
-                word >>= 8
-                if byte <= limit { characters.append(alphabet[Int(byte) % alphabet.count]) }
+            // A few bytes more than needed, since some are dropped.
+            for byte in randomBytes(count: (length - characters.count) * 9 / 8 + 8) where characters.count < length && byte <= limit {
+                characters.append(alphabet[Int(byte) % alphabet.count])
             }
         }
         return String(characters)
     }
 
+    /// Bytes from swift-crypto's secure generator (seeded by the system, no system call
+    /// per read).
+    static func randomBytes(count: Int) -> [UInt8] {
+        SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
+    }
+
     /// `call_8f3k…`: a prefixed id, sortable by creation time to the millisecond.
     public static func make(prefix: String) -> String {
+        make(prefix: prefix, count: 1)[0]
+    }
+
+    /// `count` ids at once: their random characters come from one read of the generator.
+    public static func make(prefix: String, count: Int) -> [String] {
         let millis = UInt64(Timestamp.now().millisecondsSince1970)
         let time = String(millis, radix: 36)
-        return "\(prefix)_\(String(repeating: "0", count: max(0, 9 - time.count)))\(time)\(random(length: 12))"
+        let head = "\(prefix)_\(String(repeating: "0", count: max(0, 9 - time.count)))\(time)"
+        let characters = Array(random(length: 12 * count))
+        return (0..<count).map { index in head + String(characters[(index * 12)..<(index * 12 + 12)]) }
     }
 }
 

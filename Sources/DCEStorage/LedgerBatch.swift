@@ -45,7 +45,7 @@ enum LedgerBatch {
     static let rowsPerStatement = 400
 
     static func apply(_ items: [AppendItem], on sql: any SQLDatabase) async throws -> [[AppendOutcome]] {
-        let requestIDs = items.map { _ in Token.make(prefix: "req") }
+        let requestIDs = Token.make(prefix: "req", count: items.count)
         try await storeRequests(items, ids: requestIDs, on: sql)
 
         var outcomes: [[AppendOutcome?]] = items.map { Array(repeating: nil, count: $0.events.count) }

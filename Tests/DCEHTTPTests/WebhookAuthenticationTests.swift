@@ -54,6 +54,8 @@ import Testing
                 }
             }
             #expect(paths.allSatisfy { !$0.contains(ringba.secret!) && !$0.contains(ringba.secret!.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!) })
+            // The rest of the query is kept as sent, the token's place marked.
+            #expect(paths.contains { $0.contains("token=***") && $0.contains("call_id=RGB-1") })
         }
     }
 

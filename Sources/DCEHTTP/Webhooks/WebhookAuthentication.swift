@@ -72,9 +72,12 @@ enum StoredRequest {
     static func path(_ request: Request) -> String {
         guard let query = request.uri.query, !query.isEmpty else { return request.uri.path }
         if !query.hasPrefix("token="), !query.contains("&token=") { return request.uri.path + "?" + query }
-        let kept = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
-            pair.hasPrefix("token=") ? "token=***" : String(pair)
+        // Split on bytes: splitting a String by Character looks for grapheme boundaries.
+        var kept: [UInt8] = Array(request.uri.path.utf8) + [UInt8(ascii: "?")]
+        for (index, pair) in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { kept.append(UInt8(ascii: "&")) }
+            if pair.starts(with: "token=".utf8) { kept += "token=***".utf8 } else { kept += pair }
         }
-        return request.uri.path + "?" + kept.joined(separator: "&")
+        return String(decoding: kept, as: UTF8.self)
     }
 }
