@@ -1,4 +1,7 @@
+import Logging
+import NIOCore
 import SQLKit
+import SQLiteKit
 import SQLiteNIO
 import Synchronization
 
@@ -83,12 +86,62 @@ struct RowsStatement: SQLExpression {
     }
 
     func run(on sql: any SQLDatabase) async throws {
-        try await sql.execute(sql: self) { _ in }
+        _ = try await all(on: sql)
     }
 
     func all(on sql: any SQLDatabase) async throws -> [any SQLRow] {
+        if let writer = sql as? SQLiteWriterDatabase { return try await writer.rows(self) }
         let rows = Mutex<[any SQLRow]>([])
         try await sql.execute(sql: self) { row in rows.withLock { $0.append(row) } }
+        return rows.withLock { $0 }
+    }
+}
+
+/// The SQLite writer's connection as SQLKit sees it, which also lets a commit group's
+/// multi-row statements go to sqlite-nio directly: their text and values are made
+/// without SQLKit's serializer and encoder, which cost as much as SQLite's own work on
+/// the rows.
+struct SQLiteWriterDatabase: SQLDatabase {
+    let connection: SQLiteConnection
+    let base: any SQLDatabase
+
+    init(_ connection: SQLiteConnection) {
+        self.connection = connection
+        base = connection.sql(queryLogLevel: nil)
+    }
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        base.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try await base.execute(sql: query, onRow)
+    }
+
+    /// Runs a multi-row statement, its placeholders numbered as SQLite's dialect numbers them.
+    func rows(_ statement: RowsStatement) async throws -> [any SQLRow] {
+        var text = statement.head
+        text.reserveCapacity(statement.head.utf8.count + statement.cells.count * 7 + statement.tail.utf8.count)
+        var position = 0
+        while position < statement.cells.count {
+            text += position == 0 ? "(" : ", ("
+            for column in 0..<statement.width {
+                text += column == 0 ? "?" : ", ?"
+                text += String(position + column + 1)
+            }
+            text += ")"
+            position += statement.width
+        }
+        text += statement.tail
+        let binds = statement.cells.map { $0.sqliteData! }
+        let rows = Mutex<[any SQLRow]>([])
+        try await connection.query(text, binds) { row in rows.withLock { $0.append(row.sql()) } }
         return rows.withLock { $0 }
     }
 }

@@ -80,7 +80,7 @@ public final class SQLiteBackend: Database {
 
     public func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await writer.withConnection { connection in
-            let sql = connection.sql(queryLogLevel: nil)
+            let sql = SQLiteWriterDatabase(connection)
             return try await inTransaction(sql, begin: "BEGIN IMMEDIATE", body)
         }
     }
