@@ -38,10 +38,26 @@ public struct InboundRequest: Sendable {
 public struct IncomingEvent: Sendable {
     public var event: CallEvent
     public var payload: String
+    /// For an event without a campaign that the account's numbers decide (RingCentral):
+    /// looked up when the event is written (`CampaignAttribution`).
+    public var campaignLookup: CampaignLookup?
 
-    public init(event: CallEvent, payload: String) {
+    public init(event: CallEvent, payload: String, campaignLookup: CampaignLookup? = nil) {
         self.event = event
         self.payload = payload
+        self.campaignLookup = campaignLookup
+    }
+}
+
+/// What decides an event's campaign through the account's numbers: the label the vendor
+/// sent (RingCentral's standard destination number), else the called tracking number.
+public struct CampaignLookup: Sendable, Hashable {
+    public let label: String?
+    public let trackingNumber: PhoneNumber?
+
+    public init(label: String?, trackingNumber: PhoneNumber?) {
+        self.label = label
+        self.trackingNumber = trackingNumber
     }
 }
 

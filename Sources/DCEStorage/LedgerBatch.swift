@@ -45,6 +45,7 @@ enum LedgerBatch {
     static let rowsPerStatement = 400
 
     static func apply(_ items: [AppendItem], on sql: any SQLDatabase) async throws -> [[AppendOutcome]] {
+        let items = try await CampaignAttribution.resolve(items, on: sql)
         let requestIDs = Token.make(prefix: "req", count: items.count)
         try await storeRequests(items, ids: requestIDs, on: sql)
 

@@ -110,10 +110,9 @@ struct WebhooksController {
         var events: [IncomingEvent] = []
         for item in decoded {
             var event = item.event
-            if event.source == .ringcentral, event.fields.campaignID == nil,
-               let campaign = try await lookups.campaign(label: item.attributionLabel, trackingNumber: event.fields.trackingNumber, accountID: accountID) {
-                event.fields.campaignID = campaign
-            }
+            // The account's numbers decide the campaign, read when the event is written.
+            let lookup = event.source == .ringcentral && event.fields.campaignID == nil
+                ? CampaignLookup(label: item.attributionLabel, trackingNumber: event.fields.trackingNumber) : nil
             if let corrected = item.correctsTransaction {
                 let key = InvocaTransaction.transactionKey(integration: String(event.idempotencyKey.split(separator: ":")[1]), transactionID: corrected)
                 // Earlier rows of the same delivery count too.
@@ -123,7 +122,7 @@ struct WebhooksController {
                     event.externalCallID = stored
                 }
             }
-            events.append(IncomingEvent(event: event, payload: item.payload))
+            events.append(IncomingEvent(event: event, payload: item.payload, campaignLookup: lookup))
         }
         return events
     }
