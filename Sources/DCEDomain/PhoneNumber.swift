@@ -106,7 +106,13 @@ public struct PhoneNumber: Hashable, Sendable, Codable, CustomStringConvertible,
 }
 
 extension String {
-    func trimmingWhitespace() -> String {
+    /// The text without leading and trailing white space (line breaks included).
+    public func trimmingWhitespace() -> String {
+        // Nothing to trim when both ends are ASCII and not white space: the common case,
+        // and no Character (grapheme) has to be formed.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+            return self
+        }
         var scalars = Substring(self)
         while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.isWhitespace { scalars.removeLast() }

@@ -1,5 +1,4 @@
 import DCEDomain
-import Foundation
 import SQLKit
 
 /// One delivery's share of a commit group: its events, its account and the request they
@@ -35,8 +34,9 @@ struct AppendItem: Sendable {
 ///   duplicate carrying the first event's id and call;
 /// - a vendor call id names its call; a new one first looks for the same real call
 ///   reported by another vendor (`CrossVendorDedupe`), else starts a call;
-/// - every touched call is folded again from all of its events (`CallMerge`), with the
-///   tags of the visitor session its tracking number was leased to (`SessionAttribution`).
+/// - every touched call is folded (`CallMerge`): from the call as stored when its new
+///   events come after its last one, else from all of its events, with the tags of the
+///   visitor session its tracking number was leased to (`SessionAttribution`).
 ///
 /// Cross-vendor dedupe reads the candidate calls of the whole group at once and keeps
 /// them up to date in memory as the group's events are placed (`CrossVendorDedupe.Board`).
@@ -267,20 +267,15 @@ enum LedgerBatch {
                 eventIDs[key] = try row.decode(column: "id", as: Int64.self)
             }
         }
+        var added: [CallID: [Fold.Added]] = [:]
         for pending in writes.events {
             // Another node accepted the same key between the group's check and its insert.
             guard let eventID = eventIDs[pending.key] else { throw LedgerError.lostRace(pending.key.idempotencyKey) }
             let outcome = AppendOutcome(idempotencyKey: pending.key.idempotencyKey, eventID: eventID, callID: pending.callID, duplicate: false)
             outcomes[pending.item][pending.index] = outcome
             known[pending.key] = outcome
-        }
-
-        var added: [CallID: [Fold.Added]] = [:]
-        for pending in writes.events {
-            added[pending.callID, default: []].append(Fold.Added(
-                eventID: eventIDs[pending.key]!, occurredAt: pending.incoming.event.occurredAt.millisecondsSince1970,
-                fields: pending.incoming.event.fields
-            ))
+            let event = pending.incoming.event
+            added[pending.callID, default: []].append(Fold.Added(eventID: eventID, occurredAt: event.occurredAt.millisecondsSince1970, fields: event.fields))
         }
         let statuses = try await refold(writes.touchedCalls, added: added, on: sql)
         for pending in writes.events {
@@ -465,7 +460,7 @@ struct PendingEvent: Sendable {
     let accountID: AccountID
     let requestID: String
     let receivedAt: Timestamp
-    let callID: CallID
+    var callID: CallID
     let normalized: String
 }
 
@@ -479,10 +474,8 @@ struct GroupWrites {
 
     /// Moves the events of calls this group started to the calls others started first.
     mutating func move(_ moved: [CallID: CallID]) {
-        events = events.map { event in
-            guard let target = moved[event.callID] else { return event }
-            return PendingEvent(item: event.item, index: event.index, key: event.key, incoming: event.incoming, accountID: event.accountID,
-                                requestID: event.requestID, receivedAt: event.receivedAt, callID: target, normalized: event.normalized)
+        for index in events.indices {
+            if let target = moved[events[index].callID] { events[index].callID = target }
         }
         touchedCalls = Dictionary(events.map { ($0.callID, $0.accountID) }, uniquingKeysWith: { first, _ in first })
     }

@@ -63,26 +63,38 @@ struct RowsStatement: SQLExpression {
         self.tail = tail
     }
 
-    var isEmpty: Bool { cells.isEmpty }
-
     mutating func append(_ row: [Cell]) {
         precondition(row.count == width, "a row of \(row.count) values for \(width) columns")
         cells.append(contentsOf: row)
     }
 
-    func serialize(to serializer: inout SQLSerializer) {
-        serializer.write(head)
+    /// The statement's text, with `placeholder(n)` for the n-th value (from 1).
+    func text(placeholder: (Int) -> String) -> String {
+        var text = head
+        text.reserveCapacity(head.utf8.count + cells.count * 7 + tail.utf8.count)
         var start = 0
         while start < cells.count {
-            serializer.write(start == 0 ? "(" : ", (")
+            text += start == 0 ? "(" : ", ("
             for column in 0..<width {
-                if column > 0 { serializer.write(", ") }
-                serializer.write(bind: cells[start + column])
+                if column > 0 { text += ", " }
+                text += placeholder(start + column + 1)
             }
-            serializer.write(")")
+            text += ")"
             start += width
         }
-        serializer.write(tail)
+        text += tail
+        return text
+    }
+
+    func serialize(to serializer: inout SQLSerializer) {
+        let offset = serializer.binds.count
+        var placeholders = SQLSerializer(database: serializer.database)
+        serializer.write(text { position in
+            placeholders.sql = ""
+            placeholders.dialect.bindPlaceholder(at: offset + position).serialize(to: &placeholders)
+            return placeholders.sql
+        })
+        serializer.binds += cells as [any Encodable & Sendable]
     }
 
     func run(on sql: any SQLDatabase) async throws {
@@ -126,19 +138,7 @@ struct SQLiteWriterDatabase: SQLDatabase {
 
     /// Runs a multi-row statement, its placeholders numbered as SQLite's dialect numbers them.
     func rows(_ statement: RowsStatement) async throws -> [any SQLRow] {
-        var text = statement.head
-        text.reserveCapacity(statement.head.utf8.count + statement.cells.count * 7 + statement.tail.utf8.count)
-        var position = 0
-        while position < statement.cells.count {
-            text += position == 0 ? "(" : ", ("
-            for column in 0..<statement.width {
-                text += column == 0 ? "?" : ", ?"
-                text += String(position + column + 1)
-            }
-            text += ")"
-            position += statement.width
-        }
-        text += statement.tail
+        let text = statement.text { "?\($0)" }
         let binds = statement.cells.map { $0.sqliteData! }
         let rows = Mutex<[any SQLRow]>([])
         try await connection.query(text, binds) { row in rows.withLock { $0.append(row.sql()) } }

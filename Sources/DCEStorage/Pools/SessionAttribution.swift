@@ -1,5 +1,4 @@
 import DCEDomain
-import Foundation
 import SQLKit
 
 /// Attribution of calls to website visitors: a call to a pooled number placed while the
@@ -42,7 +41,7 @@ enum SessionAttribution {
                     .filter { $0.number == call.number && $0.leasedAt <= call.time && $0.heldUntil >= call.time - grace }
                     .max { ($0.leasedAt, $0.id) < ($1.leasedAt, $1.id) }
                 guard let lease else { continue }
-                var values = try JSONDecoder().decode([String: String].self, from: Data(lease.tags.utf8))
+                var values = try Tags(storedJSON: lease.tags).values
                 values["dce_lease_id"] = String(lease.id)
                 tags[call.callID] = (try? Tags(validating: values)) ?? Tags()
             }

@@ -113,18 +113,6 @@ public struct FlatFields: Sendable, Hashable {
         return part.replacingOccurrences(of: "+", with: " ")
     }
 
-    /// The text without leading and trailing white space (line breaks included).
-    static func trimmed(_ text: String) -> String {
-        // Nothing to trim when both ends are ASCII and not white space.
-        if let first = text.utf8.first, let last = text.utf8.last,
-           first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
-            return text
-        }
-        guard let first = text.firstIndex(where: { !$0.isWhitespace }) else { return "" }
-        let last = text.lastIndex(where: { !$0.isWhitespace })!
-        return String(text[first...last])
-    }
-
     private static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
@@ -141,7 +129,7 @@ public struct FlatFields: Sendable, Hashable {
 
     public func text(_ names: [String]) -> String? {
         for name in names {
-            if let value = values[name].map(Self.trimmed), !value.isEmpty { return value }
+            if let value = values[name]?.trimmingWhitespace(), !value.isEmpty { return value }
         }
         return nil
     }
@@ -258,14 +246,8 @@ enum JSONBody {
             }
             out += "]"
         case let number as NSNumber:
-            // JSON booleans come back as NSNumber with the `char` type code.
-            if String(cString: number.objCType) == "c" {
-                out += number.boolValue ? "true" : "false"
-            } else {
-                let text = number.stringValue
-                guard text != "nan", text != "inf", text != "-inf" else { return false }
-                out += text
-            }
+            guard let text = FlatFields.scalarText(number), !["nan", "inf", "-inf"].contains(text) else { return false }
+            out += text
         case is NSNull:
             out += "null"
         default:
