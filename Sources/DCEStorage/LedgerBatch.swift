@@ -34,9 +34,10 @@ struct AppendItem: Sendable {
 ///   duplicate carrying the first event's id and call;
 /// - a vendor call id names its call; a new one first looks for the same real call
 ///   reported by another vendor (`CrossVendorDedupe`), else starts a call;
-/// - every touched call is folded (`CallMerge`): from the call as stored when its new
-///   events come after its last one, else from all of its events, with the tags of the
-///   visitor session its tracking number was leased to (`SessionAttribution`).
+/// - every touched call is folded (`CallMerge`), with the tags of the visitor session its
+///   tracking number was leased to (`SessionAttribution`): a call the group starts from
+///   the group's events, written once and whole; a stored call from its row when its new
+///   events come after its last one, else from all of its events.
 ///
 /// Cross-vendor dedupe reads the candidate calls of the whole group at once and keeps
 /// them up to date in memory as the group's events are placed (`CrossVendorDedupe.Board`).
@@ -191,15 +192,16 @@ enum LedgerBatch {
     static func write(_ writes: GroupWrites, outcomes: inout [[AppendOutcome?]], known: inout [EventKey: AppendOutcome], on sql: any SQLDatabase) async throws {
         guard !writes.events.isEmpty else { return }
         let now = Timestamp.now().millisecondsSince1970
+        // A call this group starts holds only the group's events: it is folded here and
+        // written once, whole, before its vendor ids and events refer to it.
+        let startedFolds = try await foldStarted(writes, on: sql)
         for chunk in chunks(writes.newCalls) {
-            var insert = RowsStatement(insertInto: "calls", columns: [
-                "id", "account_id", "source", "external_call_id", "status", "call_metadata", "event_count", "sort_at", "created_at", "updated_at",
-            ])
+            var insert = RowsStatement(insertInto: "calls", columns: Self.foldedColumns)
             for call in chunk {
-                insert.append([
-                    .text(call.id.rawValue), .text(call.accountID.rawValue), .text(call.source.rawValue), .text(call.externalCallID),
-                    .text("unknown"), .text("{}"), .integer(0), .integer(call.sortAt), .integer(now), .integer(now),
-                ])
+                insert.append(Self.foldedRow(
+                    call.id, accountID: call.accountID, fold: startedFolds[call.id] ?? Fold(), now: now,
+                    identity: (call.source.rawValue, call.externalCallID)
+                ))
             }
             try await insert.run(on: sql)
         }
@@ -277,7 +279,10 @@ enum LedgerBatch {
             let event = pending.incoming.event
             added[pending.callID, default: []].append(Fold.Added(eventID: eventID, occurredAt: event.occurredAt.millisecondsSince1970, fields: event.fields))
         }
-        let statuses = try await refold(writes.touchedCalls, added: added, on: sql)
+        var statuses = try await refold(writes.touchedCalls.filter { startedFolds[$0.key] == nil }, added: added, on: sql)
+        for (callID, fold) in startedFolds where moved[callID] == nil {
+            statuses[callID] = fold.fields.status ?? .unknown
+        }
         for pending in writes.events {
             outcomes[pending.item][pending.index]?.callStatus = statuses[pending.callID]
         }
@@ -312,14 +317,6 @@ enum LedgerBatch {
             for row in rows {
                 let stored = try CallRow.decode(row)
                 let new = (added[stored.id] ?? []).sorted { ($0.occurredAt, $0.eventID) < ($1.occurredAt, $1.eventID) }
-                if stored.eventCount == 0 {
-                    // Started by this group: its new events are all of its events.
-                    var fold = Fold()
-                    for event in new { fold.add(event.fields, occurredAt: event.occurredAt) }
-                    folds[stored.id] = fold
-                    attribute.insert(stored.id)
-                    continue
-                }
                 guard let first = try row.decode(column: "first_event_at", as: Int64?.self),
                       let last = try row.decode(column: "last_event_at", as: Int64?.self),
                       let earliestNew = new.first?.occurredAt, earliestNew >= last
@@ -353,40 +350,72 @@ enum LedgerBatch {
             attribute.formUnion(refolded.keys)
         }
 
-        var attributions: [SessionAttribution.Call] = []
-        for callID in attribute {
-            guard let fold = folds[callID], let accountID = touched[callID] else { continue }
-            if let number = fold.fields.trackingNumber, let time = fold.fields.callStartedAt?.millisecondsSince1970 ?? fold.earliest {
-                attributions.append(.init(callID: callID, accountID: accountID, number: number.e164, time: time))
-            }
-        }
-        let sessionTags = try await SessionAttribution.sessionTags(for: attributions, on: sql)
-
+        folds = try await attributing(folds, calls: attribute, accounts: touched, on: sql)
         let now = Timestamp.now().millisecondsSince1970
-        let folded = folds.sorted { $0.key.rawValue < $1.key.rawValue }
-        for chunk in chunks(folded) {
+        for chunk in chunks(folds.sorted { $0.key.rawValue < $1.key.rawValue }) {
             var upsert = RowsStatement(insertInto: "calls", columns: Self.foldedColumns, tail: Self.replaceFold)
             for (callID, fold) in chunk {
-                var fields = fold.fields
-                if let tags = sessionTags[callID] { fields.tags = tags.merging(fields.tags) }
-                let sortAt = fields.callStartedAt?.millisecondsSince1970 ?? fold.earliest ?? now
-                upsert.append([
-                    .text(callID.rawValue), .text(touched[callID]!.rawValue),
-                    // Never written: the call exists, these only satisfy NOT NULL.
-                    .text(""), .text(""), .integer(now),
-                    Cell(fields.callerPhone?.e164), Cell(fields.trackingNumber?.e164), Cell(fields.destinationNumber?.e164),
-                    Cell(fields.durationSeconds.map(Int64.init)), Cell(fields.callStartedAt?.millisecondsSince1970),
-                    Cell(fields.callAnsweredAt?.millisecondsSince1970), Cell(fields.callEndedAt?.millisecondsSince1970),
-                    .text((fields.status ?? .unknown).rawValue), Cell(fields.campaignID), Cell(fields.publisherID), Cell(fields.targetID),
-                    Cell(fields.callerState), Cell(fields.revenue?.cents), Cell(fields.payout?.cents),
-                    Cell(fields.converted.map { Int64($0 ? 1 : 0) }), Cell(fields.recordingURL),
-                    .text(JSONText.object(fields.tags.values)),
-                    .integer(Int64(fold.count)), .integer(sortAt), .integer(now), Cell(fold.earliest), Cell(fold.latest),
-                ])
+                // The identity columns are never written here: the call exists.
+                upsert.append(Self.foldedRow(callID, accountID: touched[callID]!, fold: fold, now: now, identity: ("", "")))
             }
             try await upsert.run(on: sql)
         }
         return folds.mapValues { $0.fields.status ?? .unknown }
+    }
+
+    /// The folds of the calls this group starts, from the group's events in the order
+    /// their ids will have (time, then idempotency key, as they are inserted), with the
+    /// tags of the visitor session each is attributed to.
+    static func foldStarted(_ writes: GroupWrites, on sql: any SQLDatabase) async throws -> [CallID: Fold] {
+        guard !writes.newCalls.isEmpty else { return [:] }
+        let started = Set(writes.newCalls.map(\.id))
+        let events = writes.events.filter { started.contains($0.callID) }.sorted {
+            ($0.incoming.event.occurredAt.millisecondsSince1970, $0.key.account, $0.key.idempotencyKey)
+                < ($1.incoming.event.occurredAt.millisecondsSince1970, $1.key.account, $1.key.idempotencyKey)
+        }
+        var folds: [CallID: Fold] = [:]
+        for pending in events {
+            folds[pending.callID, default: Fold()].add(pending.incoming.event.fields, occurredAt: pending.incoming.event.occurredAt.millisecondsSince1970)
+        }
+        let accounts = Dictionary(writes.newCalls.map { ($0.id, $0.accountID) }, uniquingKeysWith: { first, _ in first })
+        return try await attributing(folds, calls: started, accounts: accounts, on: sql)
+    }
+
+    /// `folds` with the tags of the visitor session each of `calls` belongs to under the
+    /// events' own.
+    static func attributing(_ folds: [CallID: Fold], calls: Set<CallID>, accounts: [CallID: AccountID], on sql: any SQLDatabase) async throws -> [CallID: Fold] {
+        var attributions: [SessionAttribution.Call] = []
+        for callID in calls {
+            guard let fold = folds[callID], let accountID = accounts[callID] else { continue }
+            if let number = fold.fields.trackingNumber, let time = fold.fields.callStartedAt?.millisecondsSince1970 ?? fold.earliest {
+                attributions.append(.init(callID: callID, accountID: accountID, number: number.e164, time: time))
+            }
+        }
+        guard !attributions.isEmpty else { return folds }
+        var folds = folds
+        for (callID, tags) in try await SessionAttribution.sessionTags(for: attributions, on: sql) {
+            guard let own = folds[callID]?.fields.tags else { continue }
+            folds[callID]?.fields.tags = tags.merging(own)
+        }
+        return folds
+    }
+
+    /// A call's row as its fold gives it, in `foldedColumns` order. `identity`: the source
+    /// and vendor call id a new row is written with.
+    static func foldedRow(_ callID: CallID, accountID: AccountID, fold: Fold, now: Int64, identity: (source: String, externalCallID: String)) -> [Cell] {
+        let fields = fold.fields
+        let sortAt = fields.callStartedAt?.millisecondsSince1970 ?? fold.earliest ?? now
+        return [
+            .text(callID.rawValue), .text(accountID.rawValue), .text(identity.source), .text(identity.externalCallID), .integer(now),
+            Cell(fields.callerPhone?.e164), Cell(fields.trackingNumber?.e164), Cell(fields.destinationNumber?.e164),
+            Cell(fields.durationSeconds.map(Int64.init)), Cell(fields.callStartedAt?.millisecondsSince1970),
+            Cell(fields.callAnsweredAt?.millisecondsSince1970), Cell(fields.callEndedAt?.millisecondsSince1970),
+            .text((fields.status ?? .unknown).rawValue), Cell(fields.campaignID), Cell(fields.publisherID), Cell(fields.targetID),
+            Cell(fields.callerState), Cell(fields.revenue?.cents), Cell(fields.payout?.cents),
+            Cell(fields.converted.map { Int64($0 ? 1 : 0) }), Cell(fields.recordingURL),
+            .text(JSONText.object(fields.tags.values)),
+            .integer(Int64(fold.count)), .integer(sortAt), .integer(now), Cell(fold.earliest), Cell(fold.latest),
+        ]
     }
 
     /// The call columns a fold writes, after the five that only a new row needs.
