@@ -188,22 +188,28 @@ public enum SecretHash {
 
 /// Random identifiers and secrets.
 public enum Token {
-    static let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
+    static let alphabet = "abcdefghijkmnopqrstuvwxyz23456789"
+    static let alphabetBytes = Array(alphabet.utf8)
 
     /// `length` characters from an unambiguous alphabet, from a secure generator.
-    /// Keeps a random byte only below the largest multiple of the alphabet's size, so that
-    /// every character is equally likely.
     public static func random(length: Int) -> String {
-        let limit = UInt8(256 / alphabet.count * alphabet.count - 1)
-        var characters: [Character] = []
+        String(decoding: randomCharacters(length: length), as: UTF8.self)
+    }
+
+    /// The alphabet's characters as ASCII bytes. Keeps a random byte only below the largest
+    /// multiple of the alphabet's size, so that every character is equally likely.
+    static func randomCharacters(length: Int) -> [UInt8] {
+        let size = alphabetBytes.count
+        let limit = UInt8(256 / size * size - 1)
+        var characters: [UInt8] = []
         characters.reserveCapacity(length)
         while characters.count < length {
             // A few bytes more than needed, since some are dropped.
             for byte in randomBytes(count: (length - characters.count) * 9 / 8 + 8) where characters.count < length && byte <= limit {
-                characters.append(alphabet[Int(byte) % alphabet.count])
+                characters.append(alphabetBytes[Int(byte) % size])
             }
         }
-        return String(characters)
+        return characters
     }
 
     /// Bytes from swift-crypto's secure generator (seeded by the system, no system call
@@ -219,11 +225,18 @@ public enum Token {
 
     /// `count` ids at once: their random characters come from one read of the generator.
     public static func make(prefix: String, count: Int) -> [String] {
+        guard count > 0 else { return [] }
         let millis = UInt64(Timestamp.now().millisecondsSince1970)
         let time = String(millis, radix: 36)
-        let head = "\(prefix)_\(String(repeating: "0", count: max(0, 9 - time.count)))\(time)"
-        let characters = Array(random(length: 12 * count))
-        return (0..<count).map { index in head + String(characters[(index * 12)..<(index * 12 + 12)]) }
+        let head = Array("\(prefix)_\(String(repeating: "0", count: max(0, 9 - time.count)))\(time)".utf8)
+        let characters = randomCharacters(length: 12 * count)
+        return (0..<count).map { index in
+            String(unsafeUninitializedCapacity: head.count + 12) { buffer in
+                _ = buffer.initialize(from: head)
+                _ = buffer[head.count...].initialize(from: characters[(index * 12)..<(index * 12 + 12)])
+                return head.count + 12
+            }
+        }
     }
 }
 

@@ -66,6 +66,11 @@ enum LedgerBatch {
         )
         var later: [(item: Int, index: Int, key: EventKey)] = []
         var writes = GroupWrites()
+        // Ids for the calls the group may start, made together: at most one per event
+        // whose vendor call id names no call yet.
+        var callIDs = Token.make(prefix: "call", count: items.reduce(0) { count, item in
+            count + item.events.count { calls[VendorKey(account: item.accountID.rawValue, source: $0.event.source.rawValue, externalCallID: $0.event.externalCallID)] == nil }
+        })[...]
 
         for (itemIndex, item) in items.enumerated() {
             for (eventIndex, incoming) in item.events.enumerated() {
@@ -88,7 +93,7 @@ enum LedgerBatch {
                     writes.vendorIDs.append(ClaimedVendorID(accountID: item.accountID, source: event.source, externalCallID: event.externalCallID, callID: same))
                     calls[vendorKey] = callID
                 } else {
-                    callID = CallID(rawValue: Token.make(prefix: "call"))
+                    callID = CallID(rawValue: callIDs.removeFirst())
                     let sortAt = event.fields.callStartedAt?.millisecondsSince1970 ?? event.occurredAt.millisecondsSince1970
                     writes.newCalls.append(NewCall(
                         id: callID, accountID: item.accountID, source: event.source, externalCallID: event.externalCallID, sortAt: sortAt
