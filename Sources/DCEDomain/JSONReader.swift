@@ -1,7 +1,12 @@
-/// Reads the JSON text dce stores (an event's fields, a call's tags) back without
-/// Foundation's decoder, whose generic containers cost more per call than the rest of
-/// folding it. Any JSON document is read; `nil` means the text is not JSON.
+/// Reads JSON without Foundation: the text dce stores (an event's fields, a call's tags),
+/// whose generic decoding containers cost more per call than the rest of folding it, and
+/// vendors' JSON bodies, which `JSONSerialization` read at several times the cost. Any
+/// JSON document is read, strictly (RFC 8259 numbers, at most `maximumDepth` nested
+/// arrays and objects); `nil` means the text is not JSON.
 public enum JSONReader {
+    /// Deeper documents are refused rather than read by ever deeper recursion.
+    public static let maximumDepth = 256
+
     public indirect enum Value: Equatable, Sendable {
         case string(String)
         /// A number as written.
@@ -14,17 +19,25 @@ public enum JSONReader {
 
     public static func parse(_ text: String) -> Value? {
         var text = text
-        return text.withUTF8 { bytes in
-            var parser = Parser(bytes: bytes)
-            guard let value = parser.value() else { return nil }
-            parser.skipSpace()
-            return parser.position == bytes.count ? value : nil
-        }
+        return text.withUTF8(parse(buffer:))
+    }
+
+    /// A document as bytes (UTF-8; a malformed sequence inside a string reads as U+FFFD).
+    public static func parse(bytes: [UInt8]) -> Value? {
+        bytes.withUnsafeBufferPointer(parse(buffer:))
+    }
+
+    private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+        var parser = Parser(bytes: bytes)
+        guard let value = parser.value() else { return nil }
+        parser.skipSpace()
+        return parser.position == bytes.count ? value : nil
     }
 
     private struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
+        var depth = 0
 
         mutating func skipSpace() {
             while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
@@ -52,14 +65,42 @@ public enum JSONReader {
             return value
         }
 
+        /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
         mutating func number() -> Value? {
             let start = position
-            while position < bytes.count, "0123456789+-.eE".utf8.contains(bytes[position]) { position += 1 }
-            guard position > start else { return nil }
+            skip(UInt8(ascii: "-"))
+            guard position < bytes.count else { return nil }
+            if bytes[position] == UInt8(ascii: "0") {
+                position += 1
+            } else {
+                guard digits() else { return nil }
+            }
+            if skip(UInt8(ascii: ".")) { guard digits() else { return nil } }
+            if skip(UInt8(ascii: "e")) || skip(UInt8(ascii: "E")) {
+                if !skip(UInt8(ascii: "+")) { skip(UInt8(ascii: "-")) }
+                guard digits() else { return nil }
+            }
             return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
         }
 
+        @discardableResult
+        mutating func skip(_ byte: UInt8) -> Bool {
+            guard position < bytes.count, bytes[position] == byte else { return false }
+            position += 1
+            return true
+        }
+
+        /// One digit or more.
+        mutating func digits() -> Bool {
+            let start = position
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+            return position > start
+        }
+
         mutating func object() -> Value? {
+            guard depth < JSONReader.maximumDepth else { return nil }
+            depth += 1
+            defer { depth -= 1 }
             position += 1
             var members: [String: Value] = [:]
             skipSpace()
@@ -82,6 +123,9 @@ public enum JSONReader {
         }
 
         mutating func array() -> Value? {
+            guard depth < JSONReader.maximumDepth else { return nil }
+            depth += 1
+            defer { depth -= 1 }
             position += 1
             var elements: [Value] = []
             skipSpace()

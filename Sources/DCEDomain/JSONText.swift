@@ -50,6 +50,38 @@ public enum JSONText {
     public static func object(_ values: [String: String]) -> String {
         object(values.map { (key: $0.key, json: string($0.value)) })
     }
+
+    /// Any document `JSONReader` read, objects' keys sorted, numbers as they were written.
+    public static func value(_ value: JSONReader.Value) -> String {
+        var out = ""
+        write(value, into: &out)
+        return out
+    }
+
+    private static func write(_ value: JSONReader.Value, into out: inout String) {
+        switch value {
+        case .string(let text): out += string(text)
+        case .number(let text): out += text
+        case .bool(let flag): out += flag ? "true" : "false"
+        case .null: out += "null"
+        case .array(let elements):
+            out += "["
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out += "," }
+                write(element, into: &out)
+            }
+            out += "]"
+        case .object(let members):
+            out += "{"
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { out += "," }
+                out += string(key)
+                out += ":"
+                write(members[key]!, into: &out)
+            }
+            out += "}"
+        }
+    }
 }
 
 extension CallFields {

@@ -71,4 +71,26 @@ import Testing
         let error2 = #expect(throws: VendorError.self) { try RingCentralMapping.decode(noSession, integration: integration) }
         #expect(error2?.field == "body.sessionId")
     }
+
+    @Test func aMemberOfTheWrongTypeIsNamed() throws {
+        func field(_ json: String) -> String? {
+            let delivery = VendorDelivery(method: "POST", query: [:], contentType: "application/json", body: Array(json.utf8), receivedAt: Fixture.receivedAt)
+            let error = #expect(throws: VendorError.self) { try RingCentralMapping.decode(delivery, integration: integration) }
+            return error?.field
+        }
+        #expect(field(#"{"body": {"sessionId": "s1", "parties": [{"from": "+13055551212", "status": {"code": "Setup"}}]}}"#) == "body.parties[0].from")
+        #expect(field(#"{"body": {"sessionId": "s1", "sequence": "seven", "parties": [{"status": {"code": "Setup"}}]}}"#) == "body.sequence")
+        #expect(field(#"{"body": {"sessionId": "s1", "parties": [{"status": {"code": "Setup"}}, 7]}}"#) == "body.parties[1]")
+        #expect(field(#"{"body": {"sessionId": "s1", "parties": [{"status": {"code": "Setup"}, "missedCall": 1}]}}"#) == "body.parties[0].missedCall")
+        #expect(field(#"{"body": []}"#) == "body")
+    }
+
+    @Test func idsSentAsNumbersAndFlagsSentAsTextAreRead() throws {
+        let json = #"{"body": {"sessionId": "s1", "sequence": 4, "recordingId": 7212841004, "parties": [{"id": "p1", "status": {"code": "Disconnected"}, "missedCall": "true", "from": {"phoneNumber": "+13055551212"}, "to": {"phoneNumber": "+18774443333"}}]}}"#
+        let delivery = VendorDelivery(method: "POST", query: [:], contentType: "application/json", body: Array(json.utf8), receivedAt: Fixture.receivedAt)
+        let event = try #require(try RingCentralMapping.decode(delivery, integration: integration).first)
+        #expect(event.event.fields.status == .noAnswer)
+        #expect(event.event.fields.tags.values["ringcentral_recording_id"] == "7212841004")
+        #expect(event.event.idempotencyKey.hasSuffix(":p1:disconnected:4"))
+    }
 }

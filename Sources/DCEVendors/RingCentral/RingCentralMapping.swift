@@ -23,23 +23,14 @@ public enum RingCentralMapping {
     ]
 
     public static func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
-        let object = try JSONBody.object(delivery.body)
-        let notification: RingCentralNotification
-        do {
-            notification = try JSONDecoder().decode(RingCentralNotification.self, from: Data(delivery.body))
-        } catch let error as DecodingError {
-            throw VendorError(field: error.path, message: "the notification does not have RingCentral's shape: \(error.path ?? "body")")
-        } catch {
-            throw VendorError(field: nil, message: "the body is not valid JSON", code: "malformed_json")
-        }
+        let notification = try RingCentralNotification(body: delivery.body)
         guard let body = notification.body else { throw .missing("body") }
-        let bodyJSON = object["body"] as? [String: Any] ?? [:]
         let envelopeTime = notification.timestamp.flatMap(Timestamp.init(parsing:)) ?? delivery.receivedAt
 
         if let calls = body.activeCalls {
             var events: [VendorEvent] = []
             for (index, call) in calls.enumerated() {
-                events.append(try presenceEvent(call, index: index, body: body, bodyJSON: bodyJSON, time: envelopeTime, integration: integration))
+                events.append(try presenceEvent(call, index: index, body: body, time: envelopeTime, integration: integration))
             }
             return events
         }
@@ -52,14 +43,14 @@ public enum RingCentralMapping {
         let time = body.eventTime.flatMap(Timestamp.init(parsing:)) ?? envelopeTime
         var events: [VendorEvent] = []
         for (index, party) in chosen {
-            events.append(try partyEvent(party, index: index, body: body, bodyJSON: bodyJSON, time: time, integration: integration))
+            events.append(try partyEvent(party, index: index, body: body, time: time, integration: integration))
         }
         return events
     }
 
     static func partyEvent(
         _ party: RingCentralNotification.Party, index: Int, body: RingCentralNotification.Body,
-        bodyJSON: [String: Any], time: Timestamp, integration: IntegrationProfile
+        time: Timestamp, integration: IntegrationProfile
     ) throws(VendorError) -> VendorEvent {
         let path = "body.parties[\(index)]"
         guard let sessionID = body.sessionId ?? party.sessionId ?? body.telephonySessionId else {
@@ -71,7 +62,7 @@ public enum RingCentralMapping {
         guard var status = partyStatusTable[statusName.lowercased()] else {
             throw .invalid("\(path).status.code", "'\(statusName)' is not a RingCentral party status (\(partyStatusTable.keys.sorted().joined(separator: ", ")))")
         }
-        let missed = (party.missedCall ?? party.state?.missedCall)?.value ?? false
+        let missed = party.missedCall ?? party.state?.missedCall ?? false
         if missed, status == .completed { status = .noAnswer }
 
         var call = CallFields(status: status)
@@ -83,7 +74,7 @@ public enum RingCentralMapping {
         case .completed, .noAnswer: call.callEndedAt = time
         default: break
         }
-        let recordingID = party.recordings?.first?.id?.text ?? party.recordingId ?? body.recordingId
+        let recordingID = party.recordings?.first?.id ?? party.recordingId ?? body.recordingId
         let label = party.uiCallInfo?.primary?.value
         call.tags = Tags().adding([
             "ringcentral_session_id": sessionID,
@@ -98,13 +89,12 @@ public enum RingCentralMapping {
             idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: sessionID, stage: stage),
             occurredAt: time, type: "ringcentral.\(statusName.lowercased())", fields: call
         )
-        let partyJSON = (bodyJSON["parties"] as? [Any])?[index] ?? [:]
-        return VendorEvent(event: event, payload: JSONBody.text(partyJSON), attributionLabel: label)
+        return VendorEvent(event: event, payload: JSONText.value(party.raw), attributionLabel: label)
     }
 
     static func presenceEvent(
         _ active: RingCentralNotification.ActiveCall, index: Int, body: RingCentralNotification.Body,
-        bodyJSON: [String: Any], time: Timestamp, integration: IntegrationProfile
+        time: Timestamp, integration: IntegrationProfile
     ) throws(VendorError) -> VendorEvent {
         let path = "body.activeCalls[\(index)]"
         guard let sessionID = active.sessionId ?? active.telephonySessionId else {
@@ -116,7 +106,7 @@ public enum RingCentralMapping {
         guard var status = presenceStatusTable[statusName.lowercased()] else {
             throw .invalid("\(path).telephonyStatus", "'\(statusName)' is not a RingCentral telephony status (\(presenceStatusTable.keys.sorted().joined(separator: ", ")))")
         }
-        if active.missedCall?.value == true, status == .completed { status = .noAnswer }
+        if active.missedCall == true, status == .completed { status = .noAnswer }
         var call = CallFields(status: status)
         call.callerPhone = try phone(active.from, field: "\(path).from")
         call.trackingNumber = try phone(active.to, field: "\(path).to")
@@ -141,29 +131,11 @@ public enum RingCentralMapping {
             idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: sessionID, stage: stage),
             occurredAt: time, type: "ringcentral.presence.\(statusName.lowercased())", fields: call
         )
-        let callJSON = (bodyJSON["activeCalls"] as? [Any])?[index] ?? [:]
-        return VendorEvent(event: event, payload: JSONBody.text(callJSON))
+        return VendorEvent(event: event, payload: JSONText.value(active.raw))
     }
 
     static func phone(_ text: String?, field: String) throws(VendorError) -> PhoneNumber? {
         guard let text, !text.isEmpty else { return nil }
         do { return try PhoneNumber(parsing: text) } catch { throw .invalid(field, error.description) }
-    }
-}
-
-extension DecodingError {
-    /// `body.parties[0].status`: where a decoding error is.
-    var path: String? {
-        let context: Context?
-        switch self {
-        case .keyNotFound(_, let c), .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): context = c
-        @unknown default: context = nil
-        }
-        guard let codingPath = context?.codingPath, !codingPath.isEmpty else { return nil }
-        var text = ""
-        for key in codingPath {
-            if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
-        }
-        return text
     }
 }

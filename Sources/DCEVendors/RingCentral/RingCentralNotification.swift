@@ -1,7 +1,13 @@
+import DCEDomain
+
 /// RingCentral's notification wire types (seed 001 and RingCentral's webhook reference):
 /// the envelope, telephony-session bodies, presence bodies with `detailedTelephonyState`,
 /// and the seed's `Notify_CallSession` shape. Names mirror RingCentral's JSON.
-public struct RingCentralNotification: Decodable, Sendable {
+///
+/// Read from `JSONReader`'s document (`init(body:)`); a member of the wrong type is
+/// refused with its path. Ids that RingCentral sends as a string in one event and a
+/// number in another are read either way, as is `missedCall` as `true` or `"true"`.
+public struct RingCentralNotification: Sendable {
     public var uuid: String?
     public var event: String?
     public var timestamp: String?
@@ -9,7 +15,7 @@ public struct RingCentralNotification: Decodable, Sendable {
     public var ownerId: String?
     public var body: Body?
 
-    public struct Body: Decodable, Sendable {
+    public struct Body: Sendable {
         // Telephony sessions and Notify_CallSession
         public var sequence: Int?
         public var sessionId: String?
@@ -18,12 +24,12 @@ public struct RingCentralNotification: Decodable, Sendable {
         public var recordingId: String?
         public var parties: [Party]?
         // Presence with detailedTelephonyState
-        public var extensionId: LooseText?
+        public var extensionId: String?
         public var telephonyStatus: String?
         public var activeCalls: [ActiveCall]?
     }
 
-    public struct Party: Decodable, Sendable {
+    public struct Party: Sendable {
         public var id: String?
         public var direction: String?
         public var from: Endpoint?
@@ -31,49 +37,51 @@ public struct RingCentralNotification: Decodable, Sendable {
         public var status: Status?
         /// The seed's `Notify_CallSession` spells the status `state`.
         public var state: State?
-        public var missedCall: LooseBool?
+        public var missedCall: Bool?
         public var recordings: [Recording]?
         public var uiCallInfo: UICallInfo?
         public var sessionId: String?
         public var recordingId: String?
+        /// The party as sent, stored with its event.
+        public var raw: JSONReader.Value = .null
     }
 
-    public struct Endpoint: Decodable, Sendable {
+    public struct Endpoint: Sendable {
         public var phoneNumber: String?
         /// The seed's `Notify_CallSession` spells it `number`.
         public var number: String?
         public var name: String?
-        public var extensionId: LooseText?
-        public var mailboxId: LooseText?
+        public var extensionId: String?
+        public var mailboxId: String?
 
         var anyNumber: String? { phoneNumber ?? number }
     }
 
-    public struct Status: Decodable, Sendable {
+    public struct Status: Sendable {
         public var code: String?
         public var reason: String?
     }
 
-    public struct State: Decodable, Sendable {
+    public struct State: Sendable {
         public var name: String?
-        public var missedCall: LooseBool?
+        public var missedCall: Bool?
     }
 
-    public struct Recording: Decodable, Sendable {
-        public var id: LooseText?
-        public var active: LooseBool?
+    public struct Recording: Sendable {
+        public var id: String?
+        public var active: Bool?
     }
 
-    public struct UICallInfo: Decodable, Sendable {
+    public struct UICallInfo: Sendable {
         public var primary: Info?
         public var additional: Info?
-        public struct Info: Decodable, Sendable {
+        public struct Info: Sendable {
             public var type: String?
             public var value: String?
         }
     }
 
-    public struct ActiveCall: Decodable, Sendable {
+    public struct ActiveCall: Sendable {
         public var id: String?
         public var direction: String?
         public var from: String?
@@ -83,28 +91,94 @@ public struct RingCentralNotification: Decodable, Sendable {
         public var telephonySessionId: String?
         public var partyId: String?
         public var startTime: String?
-        public var missedCall: LooseBool?
+        public var missedCall: Bool?
         public var recordingId: String?
+        /// The call as sent, stored with its event.
+        public var raw: JSONReader.Value = .null
     }
 }
 
-/// A JSON value RingCentral sends as a string in one event and a number in another.
-public struct LooseText: Decodable, Sendable, Hashable {
-    public let text: String
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let s = try? c.decode(String.self) { text = s }
-        else if let i = try? c.decode(Int64.self) { text = String(i) }
-        else { text = String(try c.decode(Double.self)) }
+extension RingCentralNotification {
+    init(body: [UInt8]) throws(VendorError) {
+        let json = try JSONMembers(body: body)
+        uuid = try json.string("uuid")
+        event = try json.string("event")
+        timestamp = try json.string("timestamp")
+        subscriptionId = try json.string("subscriptionId")
+        ownerId = try json.text("ownerId")
+        self.body = try json.object("body").map { members throws(VendorError) in try Body(members) }
     }
 }
 
-/// `true` or `"true"` (the seed's `"missedCall": "true"`).
-public struct LooseBool: Decodable, Sendable, Hashable {
-    public let value: Bool
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let b = try? c.decode(Bool.self) { value = b }
-        else { value = try c.decode(String.self).lowercased() == "true" }
+extension RingCentralNotification.Body {
+    init(_ json: JSONMembers) throws(VendorError) {
+        sequence = try json.integer("sequence")
+        sessionId = try json.text("sessionId")
+        telephonySessionId = try json.text("telephonySessionId")
+        eventTime = try json.string("eventTime")
+        recordingId = try json.text("recordingId")
+        parties = try json.objects("parties")?.map { object throws(VendorError) in
+            try RingCentralNotification.Party(object.members, raw: object.value)
+        }
+        extensionId = try json.text("extensionId")
+        telephonyStatus = try json.string("telephonyStatus")
+        activeCalls = try json.objects("activeCalls")?.map { object throws(VendorError) in
+            try RingCentralNotification.ActiveCall(object.members, raw: object.value)
+        }
+    }
+}
+
+extension RingCentralNotification.Party {
+    init(_ json: JSONMembers, raw: JSONReader.Value) throws(VendorError) {
+        id = try json.text("id")
+        direction = try json.string("direction")
+        from = try json.object("from").map { members throws(VendorError) in try RingCentralNotification.Endpoint(members) }
+        to = try json.object("to").map { members throws(VendorError) in try RingCentralNotification.Endpoint(members) }
+        status = try json.object("status").map { members throws(VendorError) in
+            RingCentralNotification.Status(code: try members.string("code"), reason: try members.string("reason"))
+        }
+        state = try json.object("state").map { members throws(VendorError) in
+            RingCentralNotification.State(name: try members.string("name"), missedCall: try members.flag("missedCall"))
+        }
+        missedCall = try json.flag("missedCall")
+        recordings = try json.objects("recordings")?.map { object throws(VendorError) in
+            RingCentralNotification.Recording(id: try object.members.text("id"), active: try object.members.flag("active"))
+        }
+        uiCallInfo = try json.object("uiCallInfo").map { members throws(VendorError) in
+            func info(_ key: String) throws(VendorError) -> RingCentralNotification.UICallInfo.Info? {
+                try members.object(key).map { info throws(VendorError) in .init(type: try info.string("type"), value: try info.string("value")) }
+            }
+            return RingCentralNotification.UICallInfo(primary: try info("primary"), additional: try info("additional"))
+        }
+        sessionId = try json.text("sessionId")
+        recordingId = try json.text("recordingId")
+        self.raw = raw
+    }
+}
+
+extension RingCentralNotification.Endpoint {
+    init(_ json: JSONMembers) throws(VendorError) {
+        phoneNumber = try json.string("phoneNumber")
+        number = try json.string("number")
+        name = try json.string("name")
+        extensionId = try json.text("extensionId")
+        mailboxId = try json.text("mailboxId")
+    }
+}
+
+extension RingCentralNotification.ActiveCall {
+    init(_ json: JSONMembers, raw: JSONReader.Value) throws(VendorError) {
+        id = try json.text("id")
+        direction = try json.string("direction")
+        from = try json.string("from")
+        to = try json.string("to")
+        telephonyStatus = try json.string("telephonyStatus")
+        sessionId = try json.text("sessionId")
+        telephonySessionId = try json.text("telephonySessionId")
+        partyId = try json.text("partyId")
+        startTime = try json.string("startTime")
+        missedCall = try json.flag("missedCall")
+        recordingId = try json.text("recordingId")
+        self.raw = raw
     }
 }
