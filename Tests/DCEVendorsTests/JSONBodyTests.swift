@@ -13,12 +13,23 @@ import Testing
     @Test func storedTextReadsBackAsTheSameDocument() throws {
         let parsed = try JSONBody.parse(Array(Self.document.utf8))
         let text = JSONBody.text(parsed)
+        #expect(JSONReader.parse(text) == parsed)
+        // Foundation reads it as the same document too.
         let reread = try JSONSerialization.jsonObject(with: Data(text.utf8))
-        #expect(NSDictionary(dictionary: reread as! [String: Any]) == NSDictionary(dictionary: parsed as! [String: Any]))
+        let original = try JSONSerialization.jsonObject(with: Data(Self.document.utf8))
+        #expect(NSDictionary(dictionary: reread as! [String: Any]) == NSDictionary(dictionary: original as! [String: Any]))
         // Keys sorted, booleans as booleans, numbers as written.
         #expect(text.hasPrefix(#"{"body":{"Upper":"case","big":12345678901234,"control":"\u0001","lower":"case","negative":-3,"nothing":null,"parties":[{"from":{"name":"Zoë \"Z\" Ng","phoneNumber":"+12135550100"},"id":"p-1","missedCall":true,"#))
         #expect(text.contains(#""ratio":0.25"#))
         #expect(text.contains(#""rcc":false"#))
         #expect(text.contains(#""tabs":"a\tb\nc\\d/e""#))
+    }
+
+    @Test func flatFieldsReadNumbersAsAVendorMeansThem() throws {
+        let fields = FlatFields.json(try JSONBody.object(Array(#"{"a": 95.0, "b": 1e3, "c": 1.50, "d": 2.5e-1, "e": -7, "f": true, "g": null, "h": [1], "tags": {"x": 1}}"#.utf8)))
+        #expect(fields.values == ["a": "95", "b": "1000", "c": "1.50", "d": "0.25", "e": "-7", "f": "true"])
+        #expect(fields.tags == ["x": "1"])
+        #expect(throws: VendorError.self) { try JSONBody.object(Array("[1]".utf8)) }
+        #expect(throws: VendorError.self) { try JSONBody.parse(Array(#"{"a": 01}"#.utf8)) }
     }
 }

@@ -45,14 +45,14 @@ public struct FlatFields: Sendable, Hashable {
         return fields
     }
 
-    /// Reads the scalar members of a JSON object as text (numbers as written, booleans as
-    /// `true`/`false`); a `tags` object becomes the tags.
-    public static func json(_ object: [String: Any], tagsKey: String = "tags") -> FlatFields {
+    /// Reads the scalar members of a JSON object as text (numbers as `scalarText` writes
+    /// them, booleans as `true`/`false`); a `tags` object becomes the tags.
+    public static func json(_ object: [String: JSONReader.Value], tagsKey: String = "tags") -> FlatFields {
         var values: [String: String] = [:]
         var tags: [String: String] = [:]
         var tagCount = 0
         for (key, value) in object {
-            if key == tagsKey, let nested = value as? [String: Any] {
+            if key == tagsKey, case .object(let nested) = value {
                 for (tag, tagValue) in nested {
                     if let text = scalarText(tagValue) { tags[tag] = text }
                 }
@@ -62,7 +62,7 @@ public struct FlatFields: Sendable, Hashable {
             }
         }
         var fields = FlatFields(values, tags: tags, tagCount: tagCount)
-        if tags.isEmpty, let text = object[tagsKey] as? String { fields.readTagText(text) }
+        if tags.isEmpty, case .string(let text)? = object[tagsKey] { fields.readTagText(text) }
         return fields
     }
 
@@ -77,13 +77,19 @@ public struct FlatFields: Sendable, Hashable {
         values["tags"] = nil
     }
 
-    static func scalarText(_ value: Any) -> String? {
+    /// A string, number or boolean as text. A whole number is written as an integer
+    /// whatever its notation (`95.0`, `1e3`), a number with an exponent in plain decimals;
+    /// other numbers as the sender wrote them (`1.50`).
+    static func scalarText(_ value: JSONReader.Value) -> String? {
         switch value {
-        case let string as String: return string
-        case let number as NSNumber:
-            // JSON booleans come back as NSNumber with the `char` type code.
-            if String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
-            return number.stringValue
+        case .string(let text): return text
+        case .bool(let flag): return flag ? "true" : "false"
+        case .number(let text):
+            guard text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }),
+                  let number = Double(text), number.isFinite
+            else { return text }
+            if number == number.rounded(), abs(number) < 1e15 { return String(Int64(number)) }
+            return text.utf8.contains(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) ? "\(number)" : text
         default: return nil
         }
     }
@@ -194,18 +200,17 @@ extension Tags {
     }
 }
 
-/// Parses a JSON body, naming what is wrong with it.
+/// Parses a JSON body (with `JSONReader`), naming what is wrong with it.
 enum JSONBody {
-    static func parse(_ bytes: [UInt8]) throws(VendorError) -> Any {
-        do {
-            return try JSONSerialization.jsonObject(with: Data(bytes), options: [])
-        } catch {
+    static func parse(_ bytes: [UInt8]) throws(VendorError) -> JSONReader.Value {
+        guard let document = JSONReader.parse(bytes: bytes) else {
             throw VendorError(field: nil, message: "the body is not valid JSON", code: "malformed_json")
         }
+        return document
     }
 
-    static func object(_ bytes: [UInt8]) throws(VendorError) -> [String: Any] {
-        guard let object = try parse(bytes) as? [String: Any] else {
+    static func object(_ bytes: [UInt8]) throws(VendorError) -> [String: JSONReader.Value] {
+        guard case .object(let object) = try parse(bytes) else {
             throw VendorError(field: nil, message: "the body must be a JSON object", code: "malformed_json")
         }
         return object
@@ -215,44 +220,6 @@ enum JSONBody {
     /// next to their event.
     static func text(_ values: [String: String]) -> String { JSONText.object(values) }
 
-    /// Re-encodes a part of a document (as `parse` returned it), keys sorted, for storage
-    /// next to its event. Written directly: `JSONSerialization` would bridge every
-    /// dictionary to `NSDictionary` and sort its keys through locale-aware comparison, which
-    /// cost more than the rest of a RingCentral delivery.
-    static func text(_ value: Any) -> String {
-        var out = ""
-        guard write(value, into: &out) else { return "\(value)" }
-        return out
-    }
-
-    private static func write(_ value: Any, into out: inout String) -> Bool {
-        switch value {
-        case let string as String:
-            out += JSONText.string(string)
-        case let object as [String: Any]:
-            out += "{"
-            for (index, key) in object.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                out += JSONText.string(key)
-                out += ":"
-                guard write(object[key]!, into: &out) else { return false }
-            }
-            out += "}"
-        case let array as [Any]:
-            out += "["
-            for (index, element) in array.enumerated() {
-                if index > 0 { out += "," }
-                guard write(element, into: &out) else { return false }
-            }
-            out += "]"
-        case let number as NSNumber:
-            guard let text = FlatFields.scalarText(number), !["nan", "inf", "-inf"].contains(text) else { return false }
-            out += text
-        case is NSNull:
-            out += "null"
-        default:
-            return false
-        }
-        return true
-    }
+    /// A part of a document as it was sent, keys sorted, for storage next to its event.
+    static func text(_ value: JSONReader.Value) -> String { JSONText.value(value) }
 }

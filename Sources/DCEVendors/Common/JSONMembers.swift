@@ -14,11 +14,7 @@ struct JSONMembers {
 
     /// A body that must be one JSON object.
     init(body: [UInt8]) throws(VendorError) {
-        switch JSONReader.parse(bytes: body) {
-        case .object(let members)?: self.init(members)
-        case nil: throw VendorError(field: nil, message: "the body is not valid JSON", code: "malformed_json")
-        default: throw VendorError(field: nil, message: "the body must be a JSON object", code: "malformed_json")
-        }
+        self.init(try JSONBody.object(body))
     }
 
     func string(_ key: String) throws(VendorError) -> String? {

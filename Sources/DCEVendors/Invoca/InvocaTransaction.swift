@@ -54,16 +54,18 @@ public enum InvocaTransaction {
 
     public static func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
         let document = try JSONBody.parse(delivery.body)
-        let rows: [Any]
+        let rows: [JSONReader.Value]
         let prefix: String
-        if let array = document as? [Any] {
+        var isArray = false
+        if case .array(let array) = document {
             rows = array
             prefix = ""
-        } else if let object = document as? [String: Any], let array = object["transactions"] as? [Any] {
+            isArray = true
+        } else if case .object(let object) = document, case .array(let array)? = object["transactions"] {
             rows = array
             prefix = "transactions"
-        } else if let object = document as? [String: Any] {
-            rows = [object]
+        } else if case .object = document {
+            rows = [document]
             prefix = ""
         } else {
             throw VendorError(field: nil, message: "the body must be a transaction object or an array of them", code: "malformed_json")
@@ -72,12 +74,12 @@ public enum InvocaTransaction {
         guard rows.count <= 1000 else { throw VendorError(field: prefix.isEmpty ? nil : prefix, message: "\(rows.count) transactions in one delivery; at most 1000 are allowed", code: "batch_too_large") }
         var events: [VendorEvent] = []
         for (index, row) in rows.enumerated() {
-            let path = rows.count == 1 && prefix.isEmpty && !(document is [Any]) ? "" : "\(prefix)[\(index)]"
-            guard let object = row as? [String: Any] else {
+            let path = rows.count == 1 && prefix.isEmpty && !isArray ? "" : "\(prefix)[\(index)]"
+            guard case .object(let object) = row else {
                 throw VendorError(field: path, message: "\(path) must be a JSON object")
             }
             do {
-                events.append(try event(FlatFields.json(object, tagsKey: "custom_data"), raw: object, delivery: delivery, integration: integration))
+                events.append(try event(FlatFields.json(object, tagsKey: "custom_data"), raw: row, delivery: delivery, integration: integration))
             } catch {
                 let field = [path, error.field].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ".")
                 throw VendorError(field: field, message: path.isEmpty ? error.message : "\(path): \(error.message)", code: error.code)
@@ -86,7 +88,7 @@ public enum InvocaTransaction {
         return events
     }
 
-    static func event(_ fields: FlatFields, raw: [String: Any], delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> VendorEvent {
+    static func event(_ fields: FlatFields, raw: JSONReader.Value, delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> VendorEvent {
         func name(_ field: Field) -> String { integration.parameter(field.rawValue) }
         let transactionID = try fields.required(name(.transactionID))
         let corrects = fields.text(name(.correctsTransactionID))

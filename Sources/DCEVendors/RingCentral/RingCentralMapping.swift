@@ -89,7 +89,7 @@ public enum RingCentralMapping {
             idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: sessionID, stage: stage),
             occurredAt: time, type: "ringcentral.\(statusName.lowercased())", fields: call
         )
-        return VendorEvent(event: event, payload: JSONText.value(party.raw), attributionLabel: label)
+        return VendorEvent(event: event, payload: JSONBody.text(party.raw), attributionLabel: label)
     }
 
     static func presenceEvent(
@@ -131,7 +131,7 @@ public enum RingCentralMapping {
             idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: sessionID, stage: stage),
             occurredAt: time, type: "ringcentral.presence.\(statusName.lowercased())", fields: call
         )
-        return VendorEvent(event: event, payload: JSONText.value(active.raw))
+        return VendorEvent(event: event, payload: JSONBody.text(active.raw))
     }
 
     static func phone(_ text: String?, field: String) throws(VendorError) -> PhoneNumber? {
