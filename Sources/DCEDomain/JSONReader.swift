@@ -22,9 +22,13 @@ public enum JSONReader {
         return text.withUTF8(parse(buffer:))
     }
 
-    /// A document as bytes (UTF-8; a malformed sequence inside a string reads as U+FFFD).
+    /// A document as bytes (UTF-8, after a byte order mark if there is one; a malformed
+    /// sequence inside a string reads as U+FFFD).
     public static func parse(bytes: [UInt8]) -> Value? {
-        bytes.withUnsafeBufferPointer(parse(buffer:))
+        bytes.withUnsafeBufferPointer { buffer in
+            let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+            return parse(buffer: buffer.starts(with: bom) ? UnsafeBufferPointer(rebasing: buffer[3...]) : buffer)
+        }
     }
 
     private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) -> Value? {

@@ -77,6 +77,7 @@ import Testing
         #expect(JSONText.value(JSONReader.parse(#"{"b": [1.50, null, "x\"y"], "a": {"z": false, "y": -0}}"#)!)
                 == #"{"a":{"y":-0,"z":false},"b":[1.50,null,"x\"y"]}"#)
         #expect(JSONReader.parse(bytes: Array(#"{"a": "é"}"#.utf8)) == .object(["a": .string("é")]))
+        #expect(JSONReader.parse(bytes: [0xEF, 0xBB, 0xBF] + Array(#"{"a": 1}"#.utf8)) == .object(["a": .number("1")]))
         #expect(throws: StoredJSONError.self) { try CallFields(storedJSON: #"{"duration_seconds":"95"}"#) }
         #expect(throws: (any Error).self) { try CallFields(storedJSON: #"{"status":"nonsense"}"#) }
     }
