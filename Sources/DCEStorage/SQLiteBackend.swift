@@ -47,7 +47,7 @@ public final class SQLiteBackend: Database {
             try await sql.raw("PRAGMA busy_timeout = 30000").run()
             // A larger page cache and fewer, larger checkpoints: the ledger's indexes stay in
             // memory, and pages the writer rewrites often are copied back to the file once.
-            try await sql.raw("PRAGMA cache_size = -65536").run()
+            try await sql.raw("PRAGMA cache_size = -16384").run()
             try await sql.raw("PRAGMA wal_autocheckpoint = 8192").run()
             return connection
         }
