@@ -314,6 +314,7 @@ enum LedgerBatch {
         var folds: [CallID: Fold] = [:]
         var attribute: Set<CallID> = []
         var fromEvents: [CallID] = []
+        var indexed: [CallID: [Cell]] = [:]
         for chunk in chunks(touched.keys.sorted { $0.rawValue < $1.rawValue }) {
             let rows = try await sql.raw("""
                 SELECT * FROM calls
@@ -321,6 +322,8 @@ enum LedgerBatch {
                 """).all()
             for row in rows {
                 let stored = try CallRow.decode(row)
+                indexed[stored.id] = [Cell(stored.fields.callerPhone?.e164), Cell(stored.fields.trackingNumber?.e164),
+                                      .integer(try row.decode(column: "sort_at", as: Int64.self))]
                 let new = (added[stored.id] ?? []).sorted { ($0.occurredAt, $0.eventID) < ($1.occurredAt, $1.eventID) }
                 guard let first = try row.decode(column: "first_event_at", as: Int64?.self),
                       let last = try row.decode(column: "last_event_at", as: Int64?.self),
@@ -357,13 +360,22 @@ enum LedgerBatch {
 
         folds = try await attributing(folds, calls: attribute, accounts: touched, on: sql)
         let now = Timestamp.now().millisecondsSince1970
-        for chunk in chunks(folds.sorted { $0.key.rawValue < $1.key.rawValue }) {
-            var upsert = RowsStatement(insertInto: "calls", columns: Self.foldedColumns, tail: Self.replaceFold)
-            for (callID, fold) in chunk {
-                // The identity columns are never written here: the call exists.
-                upsert.append(Self.foldedRow(callID, accountID: touched[callID]!, fold: fold, now: now, identity: ("", "")))
+        // The identity columns are never written here: the call exists.
+        let rows = folds.sorted { $0.key.rawValue < $1.key.rawValue }.map { callID, fold in
+            (callID, Self.foldedRow(callID, accountID: touched[callID]!, fold: fold, now: now, identity: ("", "")))
+        }
+        // Most folds leave the indexed columns as they were: those rows do not set them,
+        // so that SQLite leaves the calls' indexes alone instead of rewriting each entry.
+        let keepsIndexed: ((CallID, [Cell])) -> Bool = { folded in indexed[folded.0] == Self.indexedColumns.map { folded.1[$0] } }
+        let parts: [([(CallID, [Cell])], String)] = [
+            (rows.filter(keepsIndexed), Self.replaceUnindexedFold), (rows.filter { !keepsIndexed($0) }, Self.replaceFold),
+        ]
+        for (part, tail) in parts {
+            for chunk in chunks(part) {
+                var upsert = RowsStatement(insertInto: "calls", columns: Self.foldedColumns, tail: tail)
+                for (_, row) in chunk { upsert.append(row) }
+                try await upsert.run(on: sql)
             }
-            try await upsert.run(on: sql)
         }
         return folds.mapValues { $0.fields.status ?? .unknown }
     }
@@ -435,6 +447,17 @@ enum LedgerBatch {
     /// A fold replaces every folded column of an existing call.
     static let replaceFold = " ON CONFLICT (id) DO UPDATE SET "
         + foldedColumns.dropFirst(5).map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+
+    /// Where the columns the calls' indexes hold beyond the account and id are in a folded
+    /// row: caller, tracking number, sort time.
+    static let indexedColumns = [
+        foldedColumns.firstIndex(of: "caller_phone")!, foldedColumns.firstIndex(of: "tracking_number")!, foldedColumns.firstIndex(of: "sort_at")!,
+    ]
+
+    /// A fold that leaves the indexed columns as stored replaces every other folded column.
+    static let replaceUnindexedFold = " ON CONFLICT (id) DO UPDATE SET "
+        + foldedColumns.dropFirst(5).filter { !["caller_phone", "tracking_number", "sort_at"].contains($0) }
+            .map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
 
     static let vendorIDColumns = ["account_id", "source", "external_call_id", "call_id"]
     /// A vendor id already claimed keeps its call; the ids this statement claimed come back.
@@ -548,4 +571,3 @@ extension AppendOutcome {
         AppendOutcome(idempotencyKey: idempotencyKey, eventID: eventID, callID: callID, duplicate: true)
     }
 }
-

@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// SQLite's encoder takes it directly (`SQLiteDataConvertible`); an `Optional` would be
 /// sent through the `Encodable` machinery instead, which costs more than the insert.
-enum Cell: Encodable, Sendable, SQLiteDataConvertible {
+enum Cell: Encodable, Equatable, Sendable, SQLiteDataConvertible {
     case text(String)
     case integer(Int64)
     case null

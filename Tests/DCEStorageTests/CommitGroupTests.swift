@@ -163,6 +163,26 @@ import Testing
             #expect(call.fields.tags.values == ["a": "3", "b": "5", "c": "4"])
             #expect(call.fields.trackingNumber == second)
             #expect(call.fields.status == .completed)
+            // Folds that keep the indexed columns do not set them: the indexes still find
+            // the call under its current number and start, and only there.
+            try await database.read { sql in
+                func found(_ number: PhoneNumber) async throws -> [String] {
+                    try await sql.raw("""
+                        SELECT id FROM calls WHERE account_id = \(bind: account.account.id.rawValue)
+                        AND caller_phone = \(bind: caller.e164) AND tracking_number = \(bind: number.e164)
+                        """).all().map { try $0.decode(column: "id", as: String.self) }
+                }
+                #expect(try await found(second) == [id.rawValue])
+                #expect(try await found(first).isEmpty)
+                let sorted = try await sql.raw("""
+                    SELECT id FROM calls WHERE account_id = \(bind: account.account.id.rawValue) AND sort_at = \(bind: began.millisecondsSince1970)
+                    """).all().map { try $0.decode(column: "id", as: String.self) }
+                #expect(sorted == [id.rawValue])
+                if sql.dialect.name == "sqlite" {
+                    let check = try await sql.raw("PRAGMA integrity_check").all().map { try $0.decode(column: "integrity_check", as: String.self) }
+                    #expect(check == ["ok"])
+                }
+            }
         }
     }
 
