@@ -23,6 +23,8 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     @Option(help: "Requests in flight in the saturation phases.") var concurrency = 64
     @Option(help: "Folder for the one-commit-per-request SQLite baseline (the disk the server's database is on). Empty skips it.")
     var baselineFolder = "."
+    @Option(help: "Calls under way at once: their deliveries take turns, so a call's stages arrive about this many deliveries apart, each adding to a stored call. 1 sends each lifecycle at once: its stages race, mostly into one commit group.")
+    var interleave = 1
     @Option(help: "Rounds of GET /health followed at once by saturation; the reported ratio is the median of the rounds' ratios, steadier on a shared machine than one pair.")
     var rounds = 3
     @Flag(help: "Print the results as JSON.") var json = false
@@ -33,7 +35,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             throw ValidationError("--vendor must be one of \(Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let parsed = URL(string: url), parsed.host != nil else { throw ValidationError("--url must be an absolute URL") }
-        guard rate > 0, duration > 0, concurrency > 0, rounds > 0 else { throw ValidationError("--rate, --duration, --concurrency and --rounds must be positive") }
+        guard rate > 0, duration > 0, concurrency > 0, rounds > 0, interleave > 0 else { throw ValidationError("--rate, --duration, --concurrency, --rounds and --interleave must be positive") }
     }
 
     func run() async throws {
@@ -43,7 +45,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         let health = "\(parsed.scheme ?? "http")://\(parsed.host!)\(parsed.port.map { ":\($0)" } ?? "")/health"
 
         if saturationOnly {
-            let traffic = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(10_000 * duration))
+            let traffic = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(10_000 * duration), interleave: interleave)
             print(await Load.saturate(name: "\(vendor.rawValue) saturation", seconds: duration, concurrency: concurrency) {
                 await traffic.sendNext(client: client)
             }.line)
@@ -51,7 +53,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             return
         }
         var phases: [PhaseResult] = []
-        let steady = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(rate * duration) + 100)
+        let steady = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(rate * duration) + 100, interleave: interleave)
         phases.append(await Load.fixedRate(name: "\(vendor.rawValue) at \(Int(rate))/s", seconds: duration, rate: rate) {
             await steady.sendNext(client: client)
         })
@@ -63,7 +65,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
                 await Load.get(health, client: client)
             }
             // No receiver outruns the HTTP ceiling: that many deliveries cover a saturated phase.
-            let saturating = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(ceiling.perSecond * duration * 1.1) + 1000)
+            let saturating = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(ceiling.perSecond * duration * 1.1) + 1000, interleave: interleave)
             let saturated = await Load.saturate(name: "\(vendor.rawValue) saturation \(round)", seconds: duration, concurrency: concurrency) {
                 await saturating.sendNext(client: client)
             }
@@ -134,7 +136,11 @@ final class TrafficSource: Sendable {
     private let requests: [HTTPClientRequest]
     private let position = Mutex(0)
 
-    init(vendor: Vendor, url: String, secret: String?, count: Int) {
+    /// `interleave`: how many calls are under way at once. Their deliveries take turns, so
+    /// that a call's stages are about that many deliveries apart and each adds to a stored
+    /// call, as when calls last minutes; 1 sends each call's whole lifecycle at once, and
+    /// its stages race each other, mostly into one commit group.
+    init(vendor: Vendor, url: String, secret: String?, count: Int, interleave: Int = 1) {
         var generator = TrafficGenerator(vendor: vendor, seed: UInt64(Date().timeIntervalSince1970), run: "bench\(UUID().uuidString.prefix(8))")
         generator.retryRate = 0
         generator.reorderRate = 0
@@ -142,15 +148,19 @@ final class TrafficSource: Sendable {
         requests.reserveCapacity(count)
         var call = 0
         while requests.count < count {
-            for delivery in generator.deliveries(forCall: call) {
-                let addressed = delivery.addressed(to: url, vendor: vendor, secret: secret)
-                var request = HTTPClientRequest(url: addressed.url)
-                request.method = HTTPMethod(rawValue: delivery.method)
-                for (name, value) in addressed.headers { request.headers.add(name: name, value: value) }
-                if delivery.method != "GET" { request.body = .bytes(ByteBuffer(bytes: delivery.body)) }
-                requests.append(request)
+            let lifecycles = (call..<(call + max(1, interleave))).map { generator.deliveries(forCall: $0) }
+            call += lifecycles.count
+            for stage in 0..<(lifecycles.map(\.count).max() ?? 0) {
+                for lifecycle in lifecycles where stage < lifecycle.count {
+                    let delivery = lifecycle[stage]
+                    let addressed = delivery.addressed(to: url, vendor: vendor, secret: secret)
+                    var request = HTTPClientRequest(url: addressed.url)
+                    request.method = HTTPMethod(rawValue: delivery.method)
+                    for (name, value) in addressed.headers { request.headers.add(name: name, value: value) }
+                    if delivery.method != "GET" { request.body = .bytes(ByteBuffer(bytes: delivery.body)) }
+                    requests.append(request)
+                }
             }
-            call += 1
         }
         self.requests = requests
     }
