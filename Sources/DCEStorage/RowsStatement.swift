@@ -132,8 +132,13 @@ struct SQLiteWriterDatabase: SQLDatabase {
         base.execute(sql: query, onRow)
     }
 
+    /// Runs a statement through SQLKit's serializer, its rows read as `WriterRow`s.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        try await base.execute(sql: query, onRow)
+        let (text, binds) = base.serialize(query)
+        let encoder = SQLiteDataEncoder()
+        try await connection.query(text, try binds.map { try ($0 as? Cell)?.sqliteData ?? encoder.encode($0) }) { row in
+            onRow(WriterRow(row: row))
+        }
     }
 
     /// Runs a multi-row statement, its placeholders numbered as SQLite's dialect numbers them.
@@ -141,7 +146,43 @@ struct SQLiteWriterDatabase: SQLDatabase {
         let text = statement.text { "?\($0)" }
         let binds = statement.cells.map { $0.sqliteData! }
         let rows = Mutex<[any SQLRow]>([])
-        try await connection.query(text, binds) { row in rows.withLock { $0.append(row.sql()) } }
+        try await connection.query(text, binds) { row in rows.withLock { $0.append(WriterRow(row: row)) } }
         return rows.withLock { $0 }
+    }
+}
+
+/// A row the SQLite writer read, as SQLKit sees it. Text and integer columns, all that a
+/// commit group reads, are taken straight from SQLite's values: SQLiteKit's row sends every
+/// value through its `Decodable` decoder, which cost more than SQLite's reading the rows.
+/// Any other type still goes through that decoder.
+struct WriterRow: SQLRow {
+    let row: SQLiteRow
+
+    var allColumns: [String] { row.columns.map(\.name) }
+
+    func contains(column: String) -> Bool { row.column(column) != nil }
+
+    func decodeNil(column: String) throws -> Bool { (row.column(column) ?? .null) == .null }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard let data = row.column(column) else { throw WriterRowError.missingColumn(column) }
+        if type == String.self || type == String?.self {
+            if case .text(let text) = data { return text as! D }
+            if case .null = data, type == String?.self { return String?.none as! D }
+        } else if type == Int64.self || type == Int64?.self {
+            if case .integer(let integer) = data { return Int64(integer) as! D }
+            if case .null = data, type == Int64?.self { return Int64?.none as! D }
+        }
+        return try SQLiteDataDecoder().decode(D.self, from: data)
+    }
+}
+
+enum WriterRowError: Error, CustomStringConvertible {
+    case missingColumn(String)
+
+    var description: String {
+        switch self {
+        case .missingColumn(let column): "no column '\(column)' in the row"
+        }
     }
 }
