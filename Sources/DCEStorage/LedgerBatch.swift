@@ -96,7 +96,7 @@ enum LedgerBatch {
                     callID = CallID(rawValue: callIDs.removeFirst())
                     let sortAt = event.fields.callStartedAt?.millisecondsSince1970 ?? event.occurredAt.millisecondsSince1970
                     writes.newCalls.append(NewCall(
-                        id: callID, accountID: item.accountID, source: event.source, externalCallID: event.externalCallID, sortAt: sortAt
+                        id: callID, accountID: item.accountID, source: event.source, externalCallID: event.externalCallID
                     ))
                     writes.vendorIDs.append(ClaimedVendorID(accountID: item.accountID, source: event.source, externalCallID: event.externalCallID, callID: callID))
                     board.start(callID, accountID: item.accountID, sortAt: sortAt)
@@ -499,7 +499,6 @@ struct NewCall: Sendable {
     let accountID: AccountID
     let source: Source
     let externalCallID: String
-    let sortAt: Int64
 }
 
 struct ClaimedVendorID: Sendable {
