@@ -45,8 +45,10 @@ public final class SQLiteBackend: Database {
             try await sql.raw("PRAGMA synchronous = NORMAL").run()
             try await sql.raw("PRAGMA foreign_keys = ON").run()
             try await sql.raw("PRAGMA busy_timeout = 30000").run()
-            // A larger page cache and fewer, larger checkpoints: the ledger's indexes stay in
-            // memory, and pages the writer rewrites often are copied back to the file once.
+            // A 16 MB page cache (the default is 2 MB) holds the inner pages of the ledger's
+            // indexes; a larger one costs every commit, which walks the cache's hash table
+            // to drop pages past the file's end (5% of the writer at 64 MB, 2% at 16 MB).
+            // Fewer, larger checkpoints copy pages the writer rewrites often back once.
             try await sql.raw("PRAGMA cache_size = -16384").run()
             try await sql.raw("PRAGMA wal_autocheckpoint = 8192").run()
             return connection
