@@ -252,7 +252,7 @@ enum LedgerBatch {
         if !moved.isEmpty { writes.move(moved) }
 
         var eventIDs: [EventKey: Int64] = [:]
-        for chunk in chunks(writes.events.sorted { ($0.key.account, $0.key.idempotencyKey) < ($1.key.account, $1.key.idempotencyKey) }) {
+        for chunk in chunks(writes.events.sorted { $0.key < $1.key }) {
             var insert = RowsStatement(insertInto: "raw_events", columns: [
                 "account_id", "request_id", "source", "idempotency_key", "external_call_id", "event_type",
                 "occurred_at", "received_at", "payload", "normalized", "call_id",
@@ -366,14 +366,15 @@ enum LedgerBatch {
         }
         // Most folds leave the indexed columns as they were: those rows do not set them,
         // so that SQLite leaves the calls' indexes alone instead of rewriting each entry.
-        let keepsIndexed: ((CallID, [Cell])) -> Bool = { folded in indexed[folded.0] == Self.indexedColumns.map { folded.1[$0] } }
-        let parts: [([(CallID, [Cell])], String)] = [
-            (rows.filter(keepsIndexed), Self.replaceUnindexedFold), (rows.filter { !keepsIndexed($0) }, Self.replaceFold),
-        ]
-        for (part, tail) in parts {
+        var unmoved: [[Cell]] = []
+        var moved: [[Cell]] = []
+        for (callID, row) in rows {
+            if indexed[callID] == Self.indexedColumns.map({ row[$0] }) { unmoved.append(row) } else { moved.append(row) }
+        }
+        for (part, tail) in [(unmoved, Self.replaceUnindexedFold), (moved, Self.replaceFold)] {
             for chunk in chunks(part) {
                 var upsert = RowsStatement(insertInto: "calls", columns: Self.foldedColumns, tail: tail)
-                for (_, row) in chunk { upsert.append(row) }
+                for row in chunk { upsert.append(row) }
                 try await upsert.run(on: sql)
             }
         }
@@ -387,8 +388,7 @@ enum LedgerBatch {
         guard !writes.newCalls.isEmpty else { return [:] }
         let started = Set(writes.newCalls.map(\.id))
         let events = writes.events.filter { started.contains($0.callID) }.sorted {
-            ($0.incoming.event.occurredAt.millisecondsSince1970, $0.key.account, $0.key.idempotencyKey)
-                < ($1.incoming.event.occurredAt.millisecondsSince1970, $1.key.account, $1.key.idempotencyKey)
+            ($0.incoming.event.occurredAt.millisecondsSince1970, $0.key) < ($1.incoming.event.occurredAt.millisecondsSince1970, $1.key)
         }
         var folds: [CallID: Fold] = [:]
         for pending in events {
@@ -483,9 +483,15 @@ enum LedgerBatch {
     }
 }
 
-struct EventKey: Hashable, Sendable {
+/// Ordered by account, then key: the order a group inserts its events in, and so the
+/// order of their ids.
+struct EventKey: Hashable, Comparable, Sendable {
     let account: String
     let idempotencyKey: String
+
+    static func < (lhs: EventKey, rhs: EventKey) -> Bool {
+        (lhs.account, lhs.idempotencyKey) < (rhs.account, rhs.idempotencyKey)
+    }
 }
 
 struct VendorKey: Hashable, Sendable {

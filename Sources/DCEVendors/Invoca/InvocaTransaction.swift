@@ -56,11 +56,9 @@ public enum InvocaTransaction {
         let document = try JSONBody.parse(delivery.body)
         let rows: [JSONReader.Value]
         let prefix: String
-        var isArray = false
         if case .array(let array) = document {
             rows = array
             prefix = ""
-            isArray = true
         } else if case .object(let object) = document, case .array(let array)? = object["transactions"] {
             rows = array
             prefix = "transactions"
@@ -74,7 +72,8 @@ public enum InvocaTransaction {
         guard rows.count <= 1000 else { throw VendorError(field: prefix.isEmpty ? nil : prefix, message: "\(rows.count) transactions in one delivery; at most 1000 are allowed", code: "batch_too_large") }
         var events: [VendorEvent] = []
         for (index, row) in rows.enumerated() {
-            let path = rows.count == 1 && prefix.isEmpty && !isArray ? "" : "\(prefix)[\(index)]"
+            // A lone object is the body itself; rows of an array are named by index.
+            let path = if case .object = document, prefix.isEmpty { "" } else { "\(prefix)[\(index)]" }
             guard case .object(let object) = row else {
                 throw VendorError(field: path, message: "\(path) must be a JSON object")
             }
