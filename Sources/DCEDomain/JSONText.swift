@@ -6,109 +6,179 @@
 public enum JSONText {
     /// A JSON string literal.
     public static func string(_ value: String) -> String {
-        // Most values (ids, numbers, times) need no escape: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + value + "\""
-        }
-        var out: [UInt8] = [UInt8(ascii: "\"")]
-        out.reserveCapacity(value.utf8.count + 16)
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case UInt8(ascii: "\t"): out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-            case ..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default:
-                // Bytes of multi-byte characters are copied as they are: still valid UTF-8.
-                out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-        return String(decoding: out, as: UTF8.self)
+        var out = Output(capacity: value.utf8.count + 2)
+        out.string(value)
+        return out.text
     }
 
     /// An object of members whose values are JSON text already, keys sorted.
     public static func object(_ members: [(key: String, json: String)]) -> String {
-        var out = "{"
+        var out = Output(capacity: members.reduce(2) { $0 + $1.key.utf8.count + $1.json.utf8.count + 4 })
+        out.byte(UInt8(ascii: "{"))
         for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { out += "," }
-            out += string(member.key)
-            out += ":"
-            out += member.json
+            if index > 0 { out.byte(UInt8(ascii: ",")) }
+            out.member(member.key)
+            out.raw(member.json)
         }
-        out += "}"
-        return out
+        out.byte(UInt8(ascii: "}"))
+        return out.text
     }
 
     /// An object of string values, keys sorted.
     public static func object(_ values: [String: String]) -> String {
-        object(values.map { (key: $0.key, json: string($0.value)) })
+        var out = Output(capacity: values.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        out.object(values)
+        return out.text
     }
 
     /// Any document `JSONReader` read, objects' keys sorted, numbers as they were written.
     public static func value(_ value: JSONReader.Value) -> String {
-        var out = ""
-        write(value, into: &out)
-        return out
+        var out = Output(capacity: 256)
+        out.value(value)
+        return out.text
     }
 
-    private static func write(_ value: JSONReader.Value, into out: inout String) {
-        switch value {
-        case .string(let text): out += string(text)
-        case .number(let text): out += text
-        case .bool(let flag): out += flag ? "true" : "false"
-        case .null: out += "null"
-        case .array(let elements):
-            out += "["
-            for (index, element) in elements.enumerated() {
-                if index > 0 { out += "," }
-                write(element, into: &out)
+    /// JSON written as UTF-8 bytes, made a `String` once at the end: appending to a
+    /// `String` piece by piece checks its encoding and growth at every step, which cost
+    /// more than the rest of writing an event's fields.
+    public struct Output {
+        private var bytes: [UInt8]
+
+        public init(capacity: Int) {
+            bytes = []
+            bytes.reserveCapacity(capacity)
+        }
+
+        public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+        public mutating func byte(_ byte: UInt8) { bytes.append(byte) }
+
+        /// Text that is JSON already.
+        public mutating func raw(_ json: String) {
+            var json = json
+            json.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+
+        /// `"key":`
+        public mutating func member(_ key: String) {
+            string(key)
+            bytes.append(UInt8(ascii: ":"))
+        }
+
+        /// A string literal; `/` is left as is, control characters are `\u00xx` unless
+        /// they have a short escape.
+        public mutating func string(_ value: String) {
+            var value = value
+            value.withUTF8 { utf8 in
+                bytes.append(UInt8(ascii: "\""))
+                // Most values (ids, numbers, times) need no escape: copy them whole.
+                guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                    bytes.append(contentsOf: utf8)
+                    bytes.append(UInt8(ascii: "\""))
+                    return
+                }
+                for byte in utf8 {
+                    switch byte {
+                    case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                    case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                    case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                    case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                    case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                    case 0x08: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+                    case 0x0C: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+                    case ..<0x20:
+                        let hex = Array("0123456789abcdef".utf8)
+                        bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                    default:
+                        // Bytes of multi-byte characters are copied as they are: still valid UTF-8.
+                        bytes.append(byte)
+                    }
+                }
+                bytes.append(UInt8(ascii: "\""))
             }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                out += string(key)
-                out += ":"
-                write(members[key]!, into: &out)
+        }
+
+        /// An object of string values, keys sorted.
+        public mutating func object(_ values: [String: String]) {
+            bytes.append(UInt8(ascii: "{"))
+            for (index, key) in values.keys.sorted().enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                member(key)
+                string(values[key]!)
             }
-            out += "}"
+            bytes.append(UInt8(ascii: "}"))
+        }
+
+        mutating func value(_ value: JSONReader.Value) {
+            switch value {
+            case .string(let text): string(text)
+            case .number(let text): raw(text)
+            case .bool(let flag): raw(flag ? "true" : "false")
+            case .null: raw("null")
+            case .array(let elements):
+                bytes.append(UInt8(ascii: "["))
+                for (index, element) in elements.enumerated() {
+                    if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                    self.value(element)
+                }
+                bytes.append(UInt8(ascii: "]"))
+            case .object(let members):
+                bytes.append(UInt8(ascii: "{"))
+                for (index, key) in members.keys.sorted().enumerated() {
+                    if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                    member(key)
+                    self.value(members[key]!)
+                }
+                bytes.append(UInt8(ascii: "}"))
+            }
         }
     }
 }
 
 extension CallFields {
     /// The fields as stored with their event: what `JSONEncoder` with sorted keys writes
-    /// for them, and what `init(from:)` reads back.
+    /// for them, and what `init(from:)` reads back. Members are written in their keys'
+    /// order, so nothing is sorted per event.
     public var jsonText: String {
-        var members: [(key: String, json: String)] = []
-        func add(_ key: CodingKeys, _ text: String?) {
-            if let text { members.append((key.rawValue, JSONText.string(text))) }
+        var out = JSONText.Output(capacity: 320)
+        var first = true
+        func key(_ key: CodingKeys) {
+            if !first { out.byte(UInt8(ascii: ",")) }
+            first = false
+            out.member(key.rawValue)
         }
-        add(.callerPhone, callerPhone?.e164)
-        add(.trackingNumber, trackingNumber?.e164)
-        add(.destinationNumber, destinationNumber?.e164)
-        if let durationSeconds { members.append((CodingKeys.durationSeconds.rawValue, String(durationSeconds))) }
-        add(.callStartedAt, callStartedAt?.iso8601)
-        add(.callAnsweredAt, callAnsweredAt?.iso8601)
-        add(.callEndedAt, callEndedAt?.iso8601)
-        add(.status, status?.rawValue)
-        add(.campaignID, campaignID)
-        add(.publisherID, publisherID)
-        add(.targetID, targetID)
-        add(.callerState, callerState)
-        add(.revenue, revenue?.decimalString)
-        add(.payout, payout?.decimalString)
-        if let converted { members.append((CodingKeys.converted.rawValue, converted ? "true" : "false")) }
-        add(.recordingURL, recordingURL)
-        if !tags.isEmpty { members.append((CodingKeys.tags.rawValue, JSONText.object(tags.values))) }
-        return JSONText.object(members)
+        func text(_ name: CodingKeys, _ value: String?) {
+            guard let value else { return }
+            key(name)
+            out.string(value)
+        }
+        func raw(_ name: CodingKeys, _ json: String?) {
+            guard let json else { return }
+            key(name)
+            out.raw(json)
+        }
+        out.byte(UInt8(ascii: "{"))
+        text(.callAnsweredAt, callAnsweredAt?.iso8601)
+        text(.callEndedAt, callEndedAt?.iso8601)
+        text(.callStartedAt, callStartedAt?.iso8601)
+        text(.callerPhone, callerPhone?.e164)
+        text(.callerState, callerState)
+        text(.campaignID, campaignID)
+        raw(.converted, converted.map { $0 ? "true" : "false" })
+        text(.destinationNumber, destinationNumber?.e164)
+        raw(.durationSeconds, durationSeconds.map { String($0) })
+        text(.payout, payout?.decimalString)
+        text(.publisherID, publisherID)
+        text(.recordingURL, recordingURL)
+        text(.revenue, revenue?.decimalString)
+        text(.status, status?.rawValue)
+        if !tags.isEmpty {
+            key(.tags)
+            out.object(tags.values)
+        }
+        text(.targetID, targetID)
+        text(.trackingNumber, trackingNumber?.e164)
+        out.byte(UInt8(ascii: "}"))
+        return out.text
     }
 }

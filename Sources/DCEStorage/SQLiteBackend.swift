@@ -51,6 +51,11 @@ public final class SQLiteBackend: Database {
             // Fewer, larger checkpoints copy pages the writer rewrites often back once.
             try await sql.raw("PRAGMA cache_size = -16384").run()
             try await sql.raw("PRAGMA wal_autocheckpoint = 8192").run()
+            // A multi-row statement inside a transaction keeps a statement journal, to undo
+            // itself alone if a row fails; past 64 KB SQLite moves that journal to a new
+            // temporary file, opened and written for each such statement. In memory it costs
+            // a copy of the pages.
+            try await sql.raw("PRAGMA temp_store = MEMORY").run()
             return connection
         }
         let writerThread = WriterExecutor()

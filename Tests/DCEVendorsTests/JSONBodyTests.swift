@@ -10,6 +10,19 @@ import Testing
     {"uuid":"8d6a","body":{"parties":[{"id":"p-1","status":{"code":"Answered","rcc":false},"from":{"phoneNumber":"+12135550100","name":"Zoë \"Z\" Ng"},"to":{"phoneNumber":"+18885550101"},"missedCall":true,"recordings":[]}],"sequence":7,"ratio":0.25,"big":12345678901234,"negative":-3,"nothing":null,"sessionId":"s-1","Upper":"case","lower":"case","tabs":"a\tb\nc\\d/e","control":"\u0001"}}
     """#
 
+    @Test func theContentTypeSaysWhetherTheBodyIsJSONWhateverItsCase() {
+        func delivery(_ type: String?, _ body: String) -> VendorDelivery {
+            VendorDelivery(method: "POST", query: [:], contentType: type, body: Array(body.utf8), receivedAt: .now())
+        }
+        #expect(delivery("Application/JSON; charset=UTF-8", "x=1").bodyIsJSON)
+        #expect(delivery("application/vnd.api+json", "").bodyIsJSON)
+        #expect(!delivery("APPLICATION/X-WWW-FORM-URLENCODED", #"{"a":1}"#).bodyIsJSON)
+        #expect(delivery("text/plain", #"  [{"a":1}]"#).bodyIsJSON)
+        #expect(delivery(nil, "\n{}").bodyIsJSON)
+        #expect(!delivery("js", "a=1").bodyIsJSON)
+        #expect(!delivery(nil, "a=1").bodyIsJSON)
+    }
+
     @Test func storedTextReadsBackAsTheSameDocument() throws {
         let parsed = try JSONBody.parse(Array(Self.document.utf8))
         let text = JSONBody.text(parsed)
