@@ -17,16 +17,21 @@ public struct Ledger: Sendable {
         }
     }
 
+    /// Announces a request that will append (or keep a dead letter) soon, as soon as it is
+    /// received: on SQLite the next commit group waits a moment for it to join. Pass it to
+    /// `append` or `deadLetter`; released unused, it is no longer waited for.
+    public func announce() -> Arrival { committer.announce() }
+
     /// Appends events reported in one request. Returns one outcome per event, in order.
     /// Returns only after the commit: the caller may acknowledge the request.
-    public func append(_ events: [IncomingEvent], accountID: AccountID, request: InboundRequest) async throws -> [AppendOutcome] {
-        try await committer.submit(AppendItem(events: events, accountID: accountID, request: request))
+    public func append(_ events: [IncomingEvent], accountID: AccountID, request: InboundRequest, arrival: Arrival? = nil) async throws -> [AppendOutcome] {
+        try await committer.submit(AppendItem(events: events, accountID: accountID, request: request), arrival: arrival)
     }
 
     /// Keeps a delivery that could not be read, with the reason, and returns its id.
     @discardableResult
-    public func deadLetter(_ request: InboundRequest, accountID: AccountID?, reason: String, field: String?) async throws -> String {
-        try await committer.submit { sql in
+    public func deadLetter(_ request: InboundRequest, accountID: AccountID?, reason: String, field: String?, arrival: Arrival? = nil) async throws -> String {
+        try await committer.submit({ sql in
             let requestID = try await Self.storeRequest(request, accountID: accountID, on: sql)
             let id = Token.make(prefix: "dl")
             try await sql.raw("""
@@ -35,7 +40,7 @@ public struct Ledger: Sendable {
                         \(bind: request.receivedAt.millisecondsSince1970), \(bind: reason), \(bind: field))
                 """).run()
             return id
-        }
+        }, arrival: arrival)
     }
 
     public func deadLetters(accountID: AccountID?, limit: Int = 100) async throws -> [DeadLetter] {

@@ -17,13 +17,14 @@ struct EventsController {
     @Sendable func post(request: Request, context: AppRequestContext) async throws -> Response {
         let accountID = try context.requireAccount()
         let body = try await CollectedBody.collect(request, limit: AppLimits.maximumBodyBytes)
+        let arrival = services.ledger.announce()
         let inbound = InboundRequest(request, source: .native, body: body)
         do {
             if body.truncated {
                 throw APIError.tooLarge("the body is larger than \(AppLimits.maximumBodyBytes) bytes; send smaller batches")
             }
             let (events, isBatch) = try Self.parse(body.bytes, receivedAt: inbound.receivedAt)
-            let outcomes = try await services.ledger.append(events, accountID: accountID, request: inbound)
+            let outcomes = try await services.ledger.append(events, accountID: accountID, request: inbound, arrival: arrival)
             let duplicates = outcomes.filter(\.duplicate).count
             services.metrics.eventsIngested(source: Source.native.rawValue, count: outcomes.count, duplicates: duplicates)
             if isBatch {
@@ -31,7 +32,7 @@ struct EventsController {
             }
             return try JSONResponse(outcomes[0]).response(from: request, context: context)
         } catch let error as APIError where error.status.code < 500 {
-            try await services.ledger.deadLetter(inbound, accountID: accountID, reason: error.message, field: error.field)
+            try await services.ledger.deadLetter(inbound, accountID: accountID, reason: error.message, field: error.field, arrival: arrival)
             services.metrics.deadLettered(source: Source.native.rawValue)
             throw error
         }

@@ -53,6 +53,9 @@ struct WebhooksController {
             )
         }
         let body = try await CollectedBody.collect(request, limit: AppLimits.maximumBodyBytes)
+        // Read: from here the delivery is CPU work away from the ledger, and the next commit
+        // group may wait for it.
+        let arrival = services.ledger.announce()
         let query = FlatFields.form(request.uri.query ?? "").values
         do {
             try WebhookAuthentication.verify(vendor: vendor, integration: integration, request: request, query: query, body: body.bytes)
@@ -91,13 +94,13 @@ struct WebhooksController {
                 }
                 events = try await enrich(decoded, accountID: integration.accountID)
             }
-            let outcomes = try await services.ledger.append(events, accountID: integration.accountID, request: inbound)
+            let outcomes = try await services.ledger.append(events, accountID: integration.accountID, request: inbound, arrival: arrival)
             let duplicates = outcomes.filter(\.duplicate).count
             services.metrics.eventsIngested(source: vendor.rawValue, count: outcomes.count, duplicates: duplicates)
             services.metrics.webhook(vendor: vendor.rawValue, outcome: duplicates == outcomes.count ? "duplicate" : "accepted")
             return try await answer(vendor, outcomes: outcomes, accountID: integration.accountID, request: request, context: context)
         } catch let error as APIError where error.status.code < 500 {
-            try await services.ledger.deadLetter(inbound, accountID: integration.accountID, reason: error.message, field: error.field)
+            try await services.ledger.deadLetter(inbound, accountID: integration.accountID, reason: error.message, field: error.field, arrival: arrival)
             services.metrics.deadLettered(source: vendor.rawValue)
             services.metrics.webhook(vendor: vendor.rawValue, outcome: "rejected")
             throw error
