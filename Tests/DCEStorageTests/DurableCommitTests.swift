@@ -2,7 +2,6 @@ import DCEDomain
 @testable import DCEStorage
 import DCETestSupport
 import Foundation
-import Logging
 import SQLKit
 import Synchronization
 import Testing
@@ -12,26 +11,11 @@ import Testing
 @Suite struct DurableCommitTests {
     /// The real database, noting which events each finished sync covered: those committed
     /// (and so visible to a reader) when the sync began.
-    final class SyncRecorder: Database, @unchecked Sendable {
-        let inner: any Database
+    final class SyncRecorder: ObservedDatabase, @unchecked Sendable {
         let durable = Mutex<Set<String>>([])
         let syncs = Mutex(0)
 
-        init(_ inner: any Database) { self.inner = inner }
-
-        var engine: DatabaseEngine { inner.engine }
-        var logger: Logger { inner.logger }
-        var writeExecutor: (any TaskExecutor)? { inner.writeExecutor }
-        var defersDurability: Bool { inner.defersDurability }
-
-        func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T { try await inner.read(body) }
-        func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T { try await inner.write(body) }
-        func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-            try await inner.writeCommitted(body)
-        }
-        func close() async { await inner.close() }
-
-        func makeCommittedDurable() async throws {
+        override func makeCommittedDurable() async throws {
             let committed = try await inner.read { sql in
                 try await sql.raw("SELECT idempotency_key FROM raw_events").all().map { try $0.decode(column: "idempotency_key", as: String.self) }
             }

@@ -2,7 +2,6 @@ import DCEDomain
 @testable import DCEStorage
 import DCETestSupport
 import Foundation
-import Logging
 import NIOCore
 import SQLKit
 import Synchronization
@@ -12,25 +11,13 @@ import Testing
 /// due, and only for those; on PostgreSQL groups run side by side and never wait.
 @Suite(.timeLimit(.minutes(1))) struct GroupGatheringTests {
     /// The real database, numbering its commit groups.
-    final class GroupCounter: Database, @unchecked Sendable {
-        let inner: any Database
+    final class GroupCounter: ObservedDatabase, @unchecked Sendable {
         let groups = Mutex(0)
 
-        init(_ inner: any Database) { self.inner = inner }
-
-        var engine: DatabaseEngine { inner.engine }
-        var logger: Logger { inner.logger }
-        var writeExecutor: (any TaskExecutor)? { inner.writeExecutor }
-        var defersDurability: Bool { inner.defersDurability }
-
-        func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T { try await inner.read(body) }
-        func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T { try await inner.write(body) }
-        func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        override func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
             groups.withLock { $0 += 1 }
-            return try await inner.writeCommitted(body)
+            return try await super.writeCommitted(body)
         }
-        func makeCommittedDurable() async throws { try await inner.makeCommittedDurable() }
-        func close() async { await inner.close() }
 
         /// The number of the group a job runs in.
         var current: Int { groups.withLock { $0 } }
