@@ -100,11 +100,16 @@ public enum JSONText {
 
         /// An object of string values, keys sorted.
         public mutating func object(_ values: [String: String]) {
+            object(values) { $0.string($1) }
+        }
+
+        /// An object, keys sorted, each value written by `write`.
+        private mutating func object<Value>(_ members: [String: Value], _ write: (inout Output, Value) -> Void) {
             bytes.append(UInt8(ascii: "{"))
-            for (index, key) in values.keys.sorted().enumerated() {
+            for (index, key) in members.keys.sorted().enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 member(key)
-                string(values[key]!)
+                write(&self, members[key]!)
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -123,13 +128,7 @@ public enum JSONText {
                 }
                 bytes.append(UInt8(ascii: "]"))
             case .object(let members):
-                bytes.append(UInt8(ascii: "{"))
-                for (index, key) in members.keys.sorted().enumerated() {
-                    if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                    member(key)
-                    self.value(members[key]!)
-                }
-                bytes.append(UInt8(ascii: "}"))
+                object(members) { $0.value($1) }
             }
         }
     }

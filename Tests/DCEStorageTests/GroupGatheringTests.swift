@@ -31,11 +31,18 @@ import Testing
     /// Far longer than the test may take: a wait it ends is ended by what it waited for.
     static let forever = TimeAmount.seconds(600)
 
-    @Test(arguments: TestEngine.all)
-    func aGroupWaitsForWritesAnnouncedBeforeItAndNoOthers(engine: TestEngine) async throws {
+    /// A committer of closures on a fresh database of `engine` whose groups are numbered.
+    static func withCommitter(_ engine: TestEngine, linger: TimeAmount = forever,
+                              _ body: @Sendable (GroupCounter, GroupCommitter<Never, Never>) async throws -> Void) async throws {
         try await TestDatabases.with(engine) { database in
             let counted = GroupCounter(database)
-            let committer = GroupCommitter(database: counted, linger: Self.forever)
+            try await body(counted, GroupCommitter(database: counted, linger: linger))
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aGroupWaitsForWritesAnnouncedBeforeItAndNoOthers(engine: TestEngine) async throws {
+        try await Self.withCommitter(engine) { counted, committer in
             let announced = committer.announce()
             async let first = committer.submit { _ in counted.current }
             if engine == .postgres {
@@ -59,9 +66,7 @@ import Testing
 
     @Test(arguments: TestEngine.all)
     func anArrivalGivenUpNoLongerHoldsTheGroup(engine: TestEngine) async throws {
-        try await TestDatabases.with(engine) { database in
-            let counted = GroupCounter(database)
-            let committer = GroupCommitter(database: counted, linger: Self.forever)
+        try await Self.withCommitter(engine) { counted, committer in
             let announced = committer.announce()
             async let first = committer.submit { _ in counted.current }
             if engine == .sqlite { await Self.untilGathering(committer) }
@@ -74,9 +79,7 @@ import Testing
 
     @Test(arguments: TestEngine.all)
     func aWaitEndsAtTheLingerWhenAnAnnouncedWriteNeverComes(engine: TestEngine) async throws {
-        try await TestDatabases.with(engine) { database in
-            let counted = GroupCounter(database)
-            let committer = GroupCommitter(database: counted, linger: .milliseconds(20))
+        try await Self.withCommitter(engine, linger: .milliseconds(20)) { counted, committer in
             let stuck = committer.announce()
             let group = try await committer.submit { _ in counted.current }
             #expect(group == 1)
