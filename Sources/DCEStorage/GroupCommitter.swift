@@ -295,6 +295,7 @@ enum TransientConflict {
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             return state == "40P01" || state == "40001"  // deadlock detected, serialization failure
         }
+        if let error = error as? SQLiteWriterError { return error.isBusy }
         if let error = error as? SQLiteError {
             switch error.reason {
             case .busy, .busyTimeout, .locked: return true

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import SQLKit
 import SQLiteKit
 import SQLiteNIO
@@ -102,52 +103,52 @@ struct RowsStatement: SQLExpression {
     }
 
     func all(on sql: any SQLDatabase) async throws -> [any SQLRow] {
-        if let writer = sql as? SQLiteWriterDatabase { return try await writer.rows(self) }
+        if let writer = sql as? SQLiteWriterDatabase { return try writer.rows(self) }
         let rows = Mutex<[any SQLRow]>([])
         try await sql.execute(sql: self) { row in rows.withLock { $0.append(row) } }
         return rows.withLock { $0 }
     }
 }
 
-/// The SQLite writer's connection as SQLKit sees it, which also lets a commit group's
-/// multi-row statements go to sqlite-nio directly: their text and values are made
-/// without SQLKit's serializer and encoder, which cost as much as SQLite's own work on
-/// the rows.
+/// The SQLite writer's connection as SQLKit sees it. Statements run at once on the calling
+/// thread, prepared once and kept (`SQLiteWriterConnection`); a commit group's multi-row
+/// statements bind their values directly, made without SQLKit's serializer and encoder,
+/// which cost as much as SQLite's own work on the rows.
 struct SQLiteWriterDatabase: SQLDatabase {
-    let connection: SQLiteConnection
-    let base: any SQLDatabase
+    let connection: SQLiteWriterConnection
+    let logger: Logger
+    let eventLoop: any EventLoop
 
-    init(_ connection: SQLiteConnection) {
+    init(_ connection: SQLiteWriterConnection, logger: Logger = Logger(label: "dce.sqlite"), eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()) {
         self.connection = connection
-        base = connection.sql(queryLogLevel: nil)
+        self.logger = logger
+        self.eventLoop = eventLoop
     }
 
-    var logger: Logger { base.logger }
-    var eventLoop: any EventLoop { base.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { base.version }
-    var dialect: any SQLDialect { base.dialect }
-    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { nil }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        base.execute(sql: query, onRow)
+        eventLoop.makeCompletedFuture { try run(query, onRow) }
     }
 
     /// Runs a statement through SQLKit's serializer, its rows read as `WriterRow`s.
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        let (text, binds) = base.serialize(query)
+        try run(query, onRow)
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
+        let (text, binds) = serialize(query)
         let encoder = SQLiteDataEncoder()
-        try await connection.query(text, try binds.map { try ($0 as? Cell)?.sqliteData ?? encoder.encode($0) }) { row in
-            onRow(WriterRow(row: row))
-        }
+        try connection.query(text, try binds.map { try ($0 as? Cell)?.sqliteData ?? encoder.encode($0) }) { onRow($0) }
     }
 
     /// Runs a multi-row statement, its placeholders numbered as SQLite's dialect numbers them.
-    func rows(_ statement: RowsStatement) async throws -> [any SQLRow] {
-        let text = statement.text { "?\($0)" }
-        let binds = statement.cells.map { $0.sqliteData! }
-        let rows = Mutex<[any SQLRow]>([])
-        try await connection.query(text, binds) { row in rows.withLock { $0.append(WriterRow(row: row)) } }
-        return rows.withLock { $0 }
+    func rows(_ statement: RowsStatement) throws -> [any SQLRow] {
+        var rows: [any SQLRow] = []
+        try connection.query(statement.text { "?\($0)" }, cells: statement.cells) { rows.append($0) }
+        return rows
     }
 }
 
@@ -156,16 +157,22 @@ struct SQLiteWriterDatabase: SQLDatabase {
 /// value through its `Decodable` decoder, which cost more than SQLite's reading the rows.
 /// Any other type still goes through that decoder.
 struct WriterRow: SQLRow {
-    let row: SQLiteRow
+    let columns: WriterColumns
+    let values: [SQLiteData]
 
-    var allColumns: [String] { row.columns.map(\.name) }
+    var allColumns: [String] { columns.names }
 
-    func contains(column: String) -> Bool { row.column(column) != nil }
+    func contains(column: String) -> Bool { columns.index[column] != nil }
 
-    func decodeNil(column: String) throws -> Bool { (row.column(column) ?? .null) == .null }
+    func decodeNil(column: String) throws -> Bool { columns.index[column].map { values[$0] == .null } ?? true }
+
+    private func value(_ column: String) throws -> SQLiteData {
+        guard let index = columns.index[column] else { throw WriterRowError.missingColumn(column) }
+        return values[index]
+    }
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        guard let data = row.column(column) else { throw WriterRowError.missingColumn(column) }
+        let data = try value(column)
         if type == String.self || type == String?.self {
             if case .text(let text) = data { return text as! D }
             if case .null = data, type == String?.self { return String?.none as! D }

@@ -13,13 +13,13 @@ public final class SQLiteBackend: Database {
     public let engine = DatabaseEngine.sqlite
     public let logger: Logger
     public let path: String
-    private let writer: ConnectionPool<SQLiteConnection>
+    private let writer: ConnectionPool<SQLiteWriterConnection>
     private let readers: ConnectionPool<SQLiteConnection>
     private let writerThread: WriterExecutor
     private let syncThread: NIOThreadPool
     public var writeExecutor: (any TaskExecutor)? { writerThread }
 
-    private init(path: String, writer: ConnectionPool<SQLiteConnection>, readers: ConnectionPool<SQLiteConnection>, writerThread: WriterExecutor, logger: Logger) {
+    private init(path: String, writer: ConnectionPool<SQLiteWriterConnection>, readers: ConnectionPool<SQLiteConnection>, writerThread: WriterExecutor, logger: Logger) {
         self.path = path
         self.writer = writer
         self.readers = readers
@@ -30,38 +30,32 @@ public final class SQLiteBackend: Database {
     }
 
     public static func open(path: String, readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
-        func connect(on thread: WriterExecutor? = nil) async throws -> SQLiteConnection {
-            let connection = if let thread {
-                try await SQLiteConnection.open(storage: .file(path: path), threadPool: thread.threadPool, logger: logger, on: thread.eventLoop)
-            } else {
-                try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            }
-            let sql = connection.sql(queryLogLevel: nil)
-            // WAL lets readers run beside the writer. With NORMAL sync a commit writes its
-            // pages to the WAL file without waiting for the disk (checkpoints still sync);
-            // `makeCommittedDurable` syncs the WAL file before any write is reported done,
-            // so that a commit group can run while the one before it is being synced.
-            try await sql.raw("PRAGMA journal_mode = WAL").run()
-            try await sql.raw("PRAGMA synchronous = NORMAL").run()
-            try await sql.raw("PRAGMA foreign_keys = ON").run()
-            try await sql.raw("PRAGMA busy_timeout = 30000").run()
+        // WAL lets readers run beside the writer. With NORMAL sync a commit writes its
+        // pages to the WAL file without waiting for the disk (checkpoints still sync);
+        // `makeCommittedDurable` syncs the WAL file before any write is reported done,
+        // so that a commit group can run while the one before it is being synced.
+        let pragmas = [
+            "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 30000",
             // A 16 MB page cache (the default is 2 MB) holds the inner pages of the ledger's
             // indexes; a larger one costs every commit, which walks the cache's hash table
             // to drop pages past the file's end (5% of the writer at 64 MB, 2% at 16 MB).
             // Fewer, larger checkpoints copy pages the writer rewrites often back once.
-            try await sql.raw("PRAGMA cache_size = -16384").run()
-            try await sql.raw("PRAGMA wal_autocheckpoint = 8192").run()
+            "PRAGMA cache_size = -16384", "PRAGMA wal_autocheckpoint = 8192",
             // A multi-row statement inside a transaction keeps a statement journal, to undo
             // itself alone if a row fails; past 64 KB SQLite moves that journal to a new
             // temporary file, opened and written for each such statement. In memory it costs
             // a copy of the pages.
-            try await sql.raw("PRAGMA temp_store = MEMORY").run()
-            return connection
-        }
+            "PRAGMA temp_store = MEMORY",
+        ]
         let writerThread = WriterExecutor()
-        let writer = try await connect(on: writerThread)
+        let writer = try SQLiteWriterConnection(path: path)
+        for pragma in pragmas { try writer.query(pragma, []) { _ in } }
         var readerConnections: [SQLiteConnection] = []
-        for _ in 0..<readerCount { readerConnections.append(try await connect()) }
+        for _ in 0..<readerCount {
+            let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            for pragma in pragmas { try await connection.sql(queryLogLevel: nil).raw(SQLQueryString(pragma)).run() }
+            readerConnections.append(connection)
+        }
         return SQLiteBackend(
             path: path,
             writer: ConnectionPool([writer]),
@@ -86,9 +80,12 @@ public final class SQLiteBackend: Database {
     public var defersDurability: Bool { true }
 
     public func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await writer.withConnection { connection in
-            let sql = SQLiteWriterDatabase(connection)
-            return try await inTransaction(sql, begin: "BEGIN IMMEDIATE", body)
+        // The writer's statements block the thread they run on: its own.
+        try await withTaskExecutorPreference(writerThread) {
+            try await writer.withConnection { connection in
+                let sql = SQLiteWriterDatabase(connection, logger: logger, eventLoop: writerThread.eventLoop)
+                return try await inTransaction(sql, begin: "BEGIN IMMEDIATE", body)
+            }
         }
     }
 
@@ -114,9 +111,8 @@ public final class SQLiteBackend: Database {
     }
 
     public func close() async {
-        for connection in await writer.drain() + readers.drain() {
-            try? await connection.close()
-        }
+        for connection in await writer.drain() { connection.close() }
+        for connection in await readers.drain() { try? await connection.close() }
         await writerThread.shutdown()
         try? await syncThread.shutdownGracefully()
     }

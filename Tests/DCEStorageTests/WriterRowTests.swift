@@ -7,7 +7,7 @@ import Testing
 /// SQLiteKit would.
 @Suite struct WriterRowTests {
     @Test func rowsReadAsSQLiteKitReadsThem() async throws {
-        let connection = try await SQLiteConnection.open(storage: .memory)
+        let connection = try SQLiteWriterConnection(path: ":memory:")
         let sql = SQLiteWriterDatabase(connection)
         let rows = try await sql.raw("""
             SELECT 'text' AS t, NULL AS n, 42 AS i, 2.5 AS d, \(bind: "bound") AS b, \(bind: Int64(7)) AS j
@@ -28,6 +28,63 @@ import Testing
         #expect(row.contains(column: "t") && !row.contains(column: "missing"))
         #expect(throws: (any Error).self) { try row.decode(column: "n", as: String.self) }
         #expect(throws: (any Error).self) { try row.decode(column: "missing", as: String.self) }
-        try await connection.close()
+        connection.close()
+    }
+
+    @Test func statementsArePreparedOnceAndKept() async throws {
+        let connection = try SQLiteWriterConnection(path: ":memory:")
+        defer { connection.close() }
+        let sql = SQLiteWriterDatabase(connection)
+        try await sql.raw("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)").run()
+        for index in 0..<5 {
+            try await sql.raw("INSERT INTO t (name) VALUES (\(bind: "n\(index)"))").run()
+        }
+        // One statement for the table, one for the five inserts.
+        #expect(connection.keptCount == 2)
+        let names = try await sql.raw("SELECT name FROM t ORDER BY id").all().map { try $0.decode(column: "name", as: String.self) }
+        #expect(names == ["n0", "n1", "n2", "n3", "n4"])
+    }
+
+    @Test func aFailedStatementRunsAgainAndNamesTheError() async throws {
+        let connection = try SQLiteWriterConnection(path: ":memory:")
+        defer { connection.close() }
+        let sql = SQLiteWriterDatabase(connection)
+        try await sql.raw("CREATE TABLE t (name TEXT UNIQUE)").run()
+        try await sql.raw("INSERT INTO t (name) VALUES (\(bind: "a"))").run()
+        await #expect {
+            try await sql.raw("INSERT INTO t (name) VALUES (\(bind: "a"))").run()
+        } throws: { error in
+            let error = try #require(error as? SQLiteWriterError)
+            return error.primaryCode == 19 && error.message.contains("UNIQUE") && !error.isBusy  // SQLITE_CONSTRAINT
+        }
+        try await sql.raw("INSERT INTO t (name) VALUES (\(bind: "b"))").run()
+        #expect(try await sql.raw("SELECT count(*) AS n FROM t").first()?.decode(column: "n", as: Int64.self) == 2)
+        await #expect(throws: SQLiteWriterError.self) { try await sql.raw("SELECT * FROM missing").run() }
+    }
+
+    @Test func theStatementsKeptAreBounded() async throws {
+        let connection = try SQLiteWriterConnection(path: ":memory:")
+        defer { connection.close() }
+        for index in 0..<(SQLiteWriterConnection.keptStatements + 10) {
+            var value: Int64?
+            try connection.query("SELECT \(index) AS v", []) { value = try $0.decode(column: "v", as: Int64.self) }
+            #expect(value == Int64(index))
+        }
+        #expect(connection.keptCount <= SQLiteWriterConnection.keptStatements)
+        #expect(connection.keptCount > 0)
+    }
+
+    @Test func multiRowStatementsBindTheirCells() async throws {
+        let connection = try SQLiteWriterConnection(path: ":memory:")
+        defer { connection.close() }
+        let sql = SQLiteWriterDatabase(connection)
+        try await sql.raw("CREATE TABLE t (a TEXT, b INTEGER, c TEXT)").run()
+        var insert = RowsStatement(insertInto: "t", columns: ["a", "b", "c"], tail: " RETURNING a, b, c")
+        insert.append([.text(""), .integer(-1), .null])
+        insert.append([.text("é ✓"), .integer(Int64.max), .text("x")])
+        let rows = try await insert.all(on: sql)
+        #expect(try rows.map { try $0.decode(column: "a", as: String.self) } == ["", "é ✓"])
+        #expect(try rows.map { try $0.decode(column: "b", as: Int64.self) } == [-1, Int64.max])
+        #expect(try rows.map { try $0.decode(column: "c", as: String?.self) } == [nil, "x"])
     }
 }
