@@ -2,12 +2,15 @@ import Foundation
 import Hummingbird
 import Metrics
 import Prometheus
+import Synchronization
 
 /// dce's metrics, kept in one Prometheus registry per application so that tests and
 /// several apps in one process do not share counters.
 public struct AppMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let factory: PrometheusMetricsFactory
+    private let counters = MetricHandles<Metrics.Counter>()
+    private let timers = MetricHandles<Metrics.Timer>()
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -20,25 +23,50 @@ public struct AppMetrics: Sendable {
         self.factory = factory
     }
 
+    /// The counter of `label` with `dimensions`, made once.
+    func counter(_ label: String, _ dimensions: [(String, String)]) -> Metrics.Counter {
+        counters.handle(label, dimensions) { Counter(label: label, dimensions: dimensions, factory: factory) }
+    }
+
     public func eventsIngested(source: String, count: Int, duplicates: Int) {
-        Counter(label: "dce_events_ingested_total", dimensions: [("source", source)], factory: factory).increment(by: count - duplicates)
+        counter("dce_events_ingested_total", [("source", source)]).increment(by: count - duplicates)
         if duplicates > 0 {
-            Counter(label: "dce_events_duplicate_total", dimensions: [("source", source)], factory: factory).increment(by: duplicates)
+            counter("dce_events_duplicate_total", [("source", source)]).increment(by: duplicates)
         }
     }
 
     public func deadLettered(source: String) {
-        Counter(label: "dce_dead_letters_total", dimensions: [("source", source)], factory: factory).increment()
+        counter("dce_dead_letters_total", [("source", source)]).increment()
     }
 
     func request(method: String, route: String, status: Int, duration: Duration) {
-        let dimensions = [("method", method), ("route", route), ("status", String(status))]
-        Counter(label: "dce_http_requests_total", dimensions: dimensions, factory: factory).increment()
-        Timer(label: "dce_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        counter("dce_http_requests_total", [("method", method), ("route", route), ("status", String(status))]).increment()
+        let dimensions = [("method", method), ("route", route)]
+        timers.handle("dce_http_request_duration_seconds", dimensions) {
+            Timer(label: "dce_http_request_duration_seconds", dimensions: dimensions, factory: factory)
+        }.recordNanoseconds(duration.nanoseconds)
     }
 
     public func render() -> String { registry.emitToString() }
+}
+
+/// Metric handles made once per label and dimensions: making one asks the registry, under
+/// its lock, for the metric of that name and labels, which cost more than counting.
+final class MetricHandles<Handle: Sendable>: Sendable {
+    private let handles = Mutex<[String: Handle]>([:])
+
+    func handle(_ label: String, _ dimensions: [(String, String)], make: () -> Handle) -> Handle {
+        var key = label
+        for (name, value) in dimensions {
+            key += "\u{0}" + name + "=" + value
+        }
+        return handles.withLock { handles in
+            if let handle = handles[key] { return handle }
+            let handle = make()
+            handles[key] = handle
+            return handle
+        }
+    }
 }
 
 extension Duration {

@@ -2,6 +2,7 @@ import Crypto
 import DCEDomain
 import Foundation
 import SQLKit
+import Synchronization
 
 public struct Account: Sendable, Hashable, Codable {
     public let id: AccountID
@@ -196,26 +197,43 @@ public enum Token {
         String(decoding: randomCharacters(length: length), as: UTF8.self)
     }
 
-    /// The alphabet's characters as ASCII bytes. Keeps a random byte only below the largest
-    /// multiple of the alphabet's size, so that every character is equally likely.
-    static func randomCharacters(length: Int) -> [UInt8] {
+    /// The alphabet's characters as ASCII bytes, from `bytes(count)` random bytes. Keeps a
+    /// random byte only below the largest multiple of the alphabet's size, so that every
+    /// character is equally likely.
+    static func randomCharacters(length: Int, bytes: (Int) -> [UInt8] = randomBytes(count:)) -> [UInt8] {
         let size = alphabetBytes.count
         let limit = UInt8(256 / size * size - 1)
         var characters: [UInt8] = []
         characters.reserveCapacity(length)
         while characters.count < length {
             // A few bytes more than needed, since some are dropped.
-            for byte in randomBytes(count: (length - characters.count) * 9 / 8 + 8) where characters.count < length && byte <= limit {
+            for byte in bytes((length - characters.count) * 9 / 8 + 8) where characters.count < length && byte <= limit {
                 characters.append(alphabetBytes[Int(byte) % size])
             }
         }
         return characters
     }
 
-    /// Bytes from swift-crypto's secure generator (seeded by the system, no system call
-    /// per read).
+    /// Bytes from swift-crypto's secure generator. Each read also asks the kernel for
+    /// fresh entropy (a system call).
     static func randomBytes(count: Int) -> [UInt8] {
         SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
+    }
+
+    /// Random bytes for ids, read from the secure generator 4 KB at a time: a commit group
+    /// makes ids for its requests and calls, and a system call each cost the one writer
+    /// more than the ids. Secrets (`random(length:)`) are read on their own.
+    private static let idBytes = Mutex<(bytes: [UInt8], position: Int)>(([], 0))
+
+    static func idRandomBytes(count: Int) -> [UInt8] {
+        idBytes.withLock { pool in
+            if pool.bytes.count - pool.position < count {
+                pool.bytes = randomBytes(count: max(4096, count))
+                pool.position = 0
+            }
+            defer { pool.position += count }
+            return Array(pool.bytes[pool.position..<(pool.position + count)])
+        }
     }
 
     /// `call_8f3k…`: a prefixed id, sortable by creation time to the millisecond.
@@ -229,7 +247,7 @@ public enum Token {
         let millis = UInt64(Timestamp.now().millisecondsSince1970)
         let time = String(millis, radix: 36)
         let head = Array("\(prefix)_\(String(repeating: "0", count: max(0, 9 - time.count)))\(time)".utf8)
-        let characters = randomCharacters(length: 12 * count)
+        let characters = randomCharacters(length: 12 * count, bytes: idRandomBytes(count:))
         return (0..<count).map { index in
             String(unsafeUninitializedCapacity: head.count + 12) { buffer in
                 _ = buffer.initialize(from: head)

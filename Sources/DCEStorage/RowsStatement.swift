@@ -147,7 +147,7 @@ struct SQLiteWriterDatabase: SQLDatabase {
     /// Runs a multi-row statement, its placeholders numbered as SQLite's dialect numbers them.
     func rows(_ statement: RowsStatement) throws -> [any SQLRow] {
         var rows: [any SQLRow] = []
-        try connection.query(statement.text { "?\($0)" }, cells: statement.cells) { rows.append($0) }
+        try connection.query(statement) { rows.append($0) }
         return rows
     }
 }

@@ -19,8 +19,15 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     static let keptStatements = 512
 
     private var handle: OpaquePointer?
-    private var statements: [String: Prepared] = [:]
+    private var statements: [Key: Prepared] = [:]
     private var uses: UInt64 = 0
+
+    /// What finds a kept statement: its text, or a multi-row statement's shape (its text
+    /// is long, and made only to prepare it).
+    private enum Key: Hashable {
+        case text(String)
+        case rows(head: String, width: Int, count: Int, tail: String)
+    }
 
     /// A prepared statement and the names of its result columns.
     private final class Prepared {
@@ -61,16 +68,19 @@ final class SQLiteWriterConnection: @unchecked Sendable {
 
     /// Runs one statement with its values, calling `onRow` for each result row.
     func query(_ text: String, _ binds: [SQLiteData], _ onRow: (WriterRow) throws -> Void) throws {
-        try run(text, binds.count, { statement, index in Self.bind(binds[index], at: Int32(index + 1), to: statement) }, onRow)
+        let prepared = try prepare(.text(text)) { text }
+        try run(prepared, binds.count, { statement, index in Self.bind(binds[index], at: Int32(index + 1), to: statement) }, onRow)
     }
 
-    /// Runs one statement with a commit group's values (text, integers and nulls).
-    func query(_ text: String, cells: [Cell], _ onRow: (WriterRow) throws -> Void) throws {
-        try run(text, cells.count, { statement, index in Self.bind(cells[index], at: Int32(index + 1), to: statement) }, onRow)
+    /// Runs a commit group's multi-row statement, its placeholders numbered from `?1`.
+    func query(_ rows: RowsStatement, _ onRow: (WriterRow) throws -> Void) throws {
+        let key = Key.rows(head: rows.head, width: rows.width, count: rows.cells.count, tail: rows.tail)
+        let prepared = try prepare(key) { rows.text { "?\($0)" } }
+        let cells = rows.cells
+        try run(prepared, cells.count, { statement, index in Self.bind(cells[index], at: Int32(index + 1), to: statement) }, onRow)
     }
 
-    private func run(_ text: String, _ count: Int, _ bind: (OpaquePointer, Int) -> Int32, _ onRow: (WriterRow) throws -> Void) throws {
-        let prepared = try prepare(text)
+    private func run(_ prepared: Prepared, _ count: Int, _ bind: (OpaquePointer, Int) -> Int32, _ onRow: (WriterRow) throws -> Void) throws {
         let statement = prepared.statement
         defer {
             sqlite_nio_sqlite3_reset(statement)
@@ -95,15 +105,15 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         }
     }
 
-    /// The statement prepared for `text`, kept for the next use.
-    private func prepare(_ text: String) throws -> Prepared {
+    /// The statement kept under `key`, or `text()` prepared and kept for the next use.
+    private func prepare(_ key: Key, text: () -> String) throws -> Prepared {
         uses += 1
-        if let prepared = statements[text] {
+        if let prepared = statements[key] {
             prepared.lastUse = uses
             return prepared
         }
         var statement: OpaquePointer?
-        let code = sqlite_nio_sqlite3_prepare_v3(handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        let code = sqlite_nio_sqlite3_prepare_v3(handle, text(), -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else {
             sqlite_nio_sqlite3_finalize(statement)
             throw failure(code)
@@ -120,7 +130,7 @@ final class SQLiteWriterConnection: @unchecked Sendable {
             }
         }
         let prepared = Prepared(statement: statement, columns: WriterColumns(names), lastUse: uses)
-        statements[text] = prepared
+        statements[key] = prepared
         return prepared
     }
 

@@ -113,9 +113,9 @@ extension AppMetrics {
     func poolLease(pool: RingPool, accountID: AccountID, outcome: LeaseOutcome) {
         let dimensions = [("account", accountID.rawValue), ("pool", String(pool.id))]
         switch outcome {
-        case .leased: Counter(label: "dce_pool_leases_total", dimensions: dimensions, factory: factory).increment()
-        case .renewed: Counter(label: "dce_pool_renewals_total", dimensions: dimensions, factory: factory).increment()
-        case .miss: Counter(label: "dce_pool_misses_total", dimensions: dimensions, factory: factory).increment()
+        case .leased: counter("dce_pool_leases_total", dimensions).increment()
+        case .renewed: counter("dce_pool_renewals_total", dimensions).increment()
+        case .miss: counter("dce_pool_misses_total", dimensions).increment()
         }
     }
 }

@@ -182,6 +182,6 @@ actor IntegrationCache {
 extension AppMetrics {
     /// Deliveries per vendor by outcome: accepted, duplicate, rejected, unauthorized.
     func webhook(vendor: String, outcome: String) {
-        Counter(label: "dce_webhooks_total", dimensions: [("vendor", vendor), ("outcome", outcome)], factory: factory).increment()
+        counter("dce_webhooks_total", [("vendor", vendor), ("outcome", outcome)]).increment()
     }
 }
