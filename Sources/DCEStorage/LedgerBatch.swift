@@ -3,8 +3,9 @@ import SQLKit
 
 /// One delivery's share of a commit group: its events, its account and the request they
 /// came in, with their stored text made before the delivery joins the group (by the
-/// request's own task, not by the one writer).
-struct AppendItem: Sendable {
+/// request's own task, not by the one writer). A class: the group passes it around, and
+/// copying a struct of this many strings retained each of them.
+final class AppendItem: Sendable {
     let events: [IncomingEvent]
     let accountID: AccountID
     let request: InboundRequest
@@ -514,7 +515,9 @@ struct ClaimedVendorID: Sendable {
     let callID: CallID
 }
 
-struct PendingEvent: Sendable {
+/// An event the group writes. A class, for the same reason as `AppendItem`: the group
+/// sorts and filters these.
+final class PendingEvent {
     let item: Int
     let index: Int
     let key: EventKey
@@ -524,6 +527,18 @@ struct PendingEvent: Sendable {
     let receivedAt: Timestamp
     var callID: CallID
     let normalized: String
+
+    init(item: Int, index: Int, key: EventKey, incoming: IncomingEvent, accountID: AccountID, requestID: String, receivedAt: Timestamp, callID: CallID, normalized: String) {
+        self.item = item
+        self.index = index
+        self.key = key
+        self.incoming = incoming
+        self.accountID = accountID
+        self.requestID = requestID
+        self.receivedAt = receivedAt
+        self.callID = callID
+        self.normalized = normalized
+    }
 }
 
 /// What the group writes: its new calls, vendor ids and events.

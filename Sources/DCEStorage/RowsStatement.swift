@@ -141,7 +141,18 @@ struct SQLiteWriterDatabase: SQLDatabase {
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
         let (text, binds) = serialize(query)
         let encoder = SQLiteDataEncoder()
-        try connection.query(text, try binds.map { try ($0 as? Cell)?.sqliteData ?? encoder.encode($0) }) { onRow($0) }
+        // Text and integers, most of what is bound, are taken as they are; the encoder goes
+        // through `Encodable` for each value.
+        let values = try binds.map { bind -> SQLiteData in
+            switch bind {
+            case let text as String: .text(text)
+            case let integer as Int64: .integer(Int(integer))
+            case let integer as Int: .integer(integer)
+            case let cell as Cell: cell.sqliteData!
+            default: try encoder.encode(bind)
+            }
+        }
+        try connection.query(text, values) { onRow($0) }
     }
 
     /// Runs a multi-row statement, its placeholders numbered as SQLite's dialect numbers them.

@@ -10,7 +10,8 @@ import Testing
         let connection = try SQLiteWriterConnection(path: ":memory:")
         let sql = SQLiteWriterDatabase(connection)
         let rows = try await sql.raw("""
-            SELECT 'text' AS t, NULL AS n, 42 AS i, 2.5 AS d, \(bind: "bound") AS b, \(bind: Int64(7)) AS j
+            SELECT 'text' AS t, NULL AS n, 42 AS i, 2.5 AS d, \(bind: "bound") AS b, \(bind: Int64(7)) AS j,
+                   \(bind: 3) AS k, \(bind: String?.none) AS m, \(bind: String?.some("some")) AS o, \(bind: true) AS f, \(bind: 1.5) AS g
             """).all()
         let row = try #require(rows.first)
         #expect(try row.decode(column: "t", as: String.self) == "text")
@@ -23,6 +24,11 @@ import Testing
         #expect(try row.decode(column: "d", as: Double.self) == 2.5)
         #expect(try row.decode(column: "b", as: String.self) == "bound")
         #expect(try row.decode(column: "j", as: Int64.self) == 7)
+        #expect(try row.decode(column: "k", as: Int.self) == 3)
+        #expect(try row.decodeNil(column: "m"))
+        #expect(try row.decode(column: "o", as: String.self) == "some")
+        #expect(try row.decode(column: "f", as: Bool.self))
+        #expect(try row.decode(column: "g", as: Double.self) == 1.5)
         #expect(try row.decodeNil(column: "n"))
         #expect(try !row.decodeNil(column: "t"))
         #expect(row.contains(column: "t") && !row.contains(column: "missing"))
