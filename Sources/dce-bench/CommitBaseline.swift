@@ -8,9 +8,11 @@ import SQLKit
 
 /// The receiver dce is measured against: the Ringba seed's Express handler, as a plain
 /// HTTP server in this process. It reads the conversion's query parameters, answers 400
-/// without `call_id`, and stores each delivery with its own commit (SQLite, WAL,
-/// `synchronous=FULL`, like dce) before answering. It is loaded exactly like dce: the
-/// same deliveries, the same HTTP client, the same number of requests in flight.
+/// without `call_id`, and stores each delivery with its own commit, synced to disk before
+/// answering: `write` of dce's own SQLite backend (WAL, the same writer connection and
+/// kept statements, a sync per write), so that the two differ only in what a delivery
+/// costs and in committing one at a time. It is loaded exactly like dce: the same
+/// deliveries, the same HTTP client, the same number of requests in flight.
 enum CommitBaseline {
     static func run(folder: String, seconds: Double, concurrency: Int, deliveries: Int) async throws -> PhaseResult {
         let path = (folder as NSString).appendingPathComponent("dce-bench-baseline-\(UUID().uuidString).sqlite")
