@@ -1,6 +1,5 @@
 import PostgresNIO
 import SQLKit
-import SQLiteNIO
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -296,12 +295,6 @@ enum TransientConflict {
             return state == "40P01" || state == "40001"  // deadlock detected, serialization failure
         }
         if let error = error as? SQLiteWriterError { return error.isBusy }
-        if let error = error as? SQLiteError {
-            switch error.reason {
-            case .busy, .busyTimeout, .locked: return true
-            default: return false
-            }
-        }
         return false
     }
 }

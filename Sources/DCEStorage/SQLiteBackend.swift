@@ -83,7 +83,7 @@ public final class SQLiteBackend: Database {
         // The writer's statements block the thread they run on: its own.
         try await withTaskExecutorPreference(writerThread) {
             try await writer.withConnection { connection in
-                let sql = SQLiteWriterDatabase(connection, logger: logger, eventLoop: writerThread.eventLoop)
+                let sql = SQLiteWriterDatabase(connection, logger: logger)
                 return try await inTransaction(sql, begin: "BEGIN IMMEDIATE", body)
             }
         }

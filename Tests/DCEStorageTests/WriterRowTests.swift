@@ -1,4 +1,5 @@
 @testable import DCEStorage
+import Foundation
 import SQLKit
 import SQLiteNIO
 import Testing
@@ -66,6 +67,24 @@ import Testing
         try await sql.raw("INSERT INTO t (name) VALUES (\(bind: "b"))").run()
         #expect(try await sql.raw("SELECT count(*) AS n FROM t").first()?.decode(column: "n", as: Int64.self) == 2)
         await #expect(throws: SQLiteWriterError.self) { try await sql.raw("SELECT * FROM missing").run() }
+    }
+
+    @Test func aLockHeldElsewhereIsATransientConflict() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("writer-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let holder = try SQLiteWriterConnection(path: path)
+        let other = try SQLiteWriterConnection(path: path)
+        defer { holder.close(); other.close() }
+        try holder.query("PRAGMA journal_mode = WAL", []) { _ in }
+        try holder.query("BEGIN IMMEDIATE", []) { _ in }
+        #expect {
+            try other.query("BEGIN IMMEDIATE", []) { _ in }
+        } throws: { error in
+            (error as? SQLiteWriterError)?.isBusy == true && TransientConflict.matches(error)
+        }
+        try holder.query("COMMIT", []) { _ in }
+        try other.query("BEGIN IMMEDIATE", []) { _ in }
+        try other.query("COMMIT", []) { _ in }
     }
 
     @Test func theStatementsKeptAreBounded() async throws {
