@@ -77,7 +77,7 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         let key = Key.rows(head: rows.head, width: rows.width, count: rows.cells.count, tail: rows.tail)
         let prepared = try prepare(key) { rows.text { "?\($0)" } }
         let cells = rows.cells
-        try run(prepared, cells.count, { statement, index in Self.bind(cells[index], at: Int32(index + 1), to: statement) }, onRow)
+        try run(prepared, cells.count, { statement, index in Self.bind(cells[index].sqliteData!, at: Int32(index + 1), to: statement) }, onRow)
     }
 
     private func run(_ prepared: Prepared, _ count: Int, _ bind: (OpaquePointer, Int) -> Int32, _ onRow: (WriterRow) throws -> Void) throws {
@@ -143,7 +143,14 @@ final class SQLiteWriterConnection: @unchecked Sendable {
 
     private static func bind(_ value: SQLiteData, at position: Int32, to statement: OpaquePointer) -> Int32 {
         switch value {
-        case .text(let text): bindText(text, at: position, to: statement)
+        case .text(var text):
+            text.withUTF8 { bytes in
+                // An empty buffer may have no address, which SQLite would take for NULL.
+                guard let base = bytes.baseAddress else { return sqlite_nio_sqlite3_bind_text64(statement, position, "", 0, transient, UInt8(SQLITE_UTF8)) }
+                return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    sqlite_nio_sqlite3_bind_text64(statement, position, $0, UInt64(bytes.count), transient, UInt8(SQLITE_UTF8))
+                }
+            }
         case .integer(let integer): sqlite_nio_sqlite3_bind_int64(statement, position, Int64(integer))
         case .float(let double): sqlite_nio_sqlite3_bind_double(statement, position, double)
         case .blob(let buffer):
@@ -151,25 +158,6 @@ final class SQLiteWriterConnection: @unchecked Sendable {
                 sqlite_nio_sqlite3_bind_blob64(statement, position, bytes.baseAddress, UInt64(bytes.count), transient)
             }
         case .null: sqlite_nio_sqlite3_bind_null(statement, position)
-        }
-    }
-
-    private static func bind(_ cell: Cell, at position: Int32, to statement: OpaquePointer) -> Int32 {
-        switch cell {
-        case .text(let text): bindText(text, at: position, to: statement)
-        case .integer(let integer): sqlite_nio_sqlite3_bind_int64(statement, position, integer)
-        case .null: sqlite_nio_sqlite3_bind_null(statement, position)
-        }
-    }
-
-    private static func bindText(_ text: String, at position: Int32, to statement: OpaquePointer) -> Int32 {
-        var text = text
-        return text.withUTF8 { bytes in
-            // An empty buffer may have no address, which SQLite would take for NULL.
-            guard let base = bytes.baseAddress else { return sqlite_nio_sqlite3_bind_text64(statement, position, "", 0, transient, UInt8(SQLITE_UTF8)) }
-            return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                sqlite_nio_sqlite3_bind_text64(statement, position, $0, UInt64(bytes.count), transient, UInt8(SQLITE_UTF8))
-            }
         }
     }
 
