@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Value types and pure rules. No I/O, no framework imports.
@@ -108,10 +109,13 @@ let package = Package(
             ],
             path: "Tests/DCETestSupport"
         ),
-        .testTarget(name: "DCEDomainTests", dependencies: ["DCEDomain"]),
+        .testTarget(
+            name: "DCEDomainTests",
+            dependencies: ["DCEDomain", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "DCEVendorsTests",
-            dependencies: ["DCEDomain", "DCEVendors"],
+            dependencies: ["DCEDomain", "DCEVendors", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Fixtures"]
         ),
         .testTarget(
@@ -123,6 +127,7 @@ let package = Package(
             dependencies: [
                 "DCEDomain", "DCEStorage", "DCEHTTP", "DCETestSupport", "DCEVendors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Ribbon/Fixtures")]
         ),

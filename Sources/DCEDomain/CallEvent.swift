@@ -99,7 +99,7 @@ public struct CallFields: Hashable, Sendable, Codable {
         callerPhone = try c.decodeIfPresent(PhoneNumber.self, forKey: .callerPhone)
         trackingNumber = try c.decodeIfPresent(PhoneNumber.self, forKey: .trackingNumber)
         destinationNumber = try c.decodeIfPresent(PhoneNumber.self, forKey: .destinationNumber)
-        durationSeconds = try c.decodeIfPresent(Int.self, forKey: .durationSeconds)
+        durationSeconds = try Self.duration(in: c)
         callStartedAt = try c.decodeIfPresent(Timestamp.self, forKey: .callStartedAt)
         callAnsweredAt = try c.decodeIfPresent(Timestamp.self, forKey: .callAnsweredAt)
         callEndedAt = try c.decodeIfPresent(Timestamp.self, forKey: .callEndedAt)
@@ -113,6 +113,18 @@ public struct CallFields: Hashable, Sendable, Codable {
         converted = try c.decodeIfPresent(Bool.self, forKey: .converted)
         recordingURL = try c.decodeIfPresent(String.self, forKey: .recordingURL)
         tags = try c.decodeIfPresent(Tags.self, forKey: .tags) ?? Tags()
+    }
+
+    /// `duration_seconds` as a whole number (`180`, `180.0`) under 366 days; anything
+    /// else is refused naming the key, however far out of range the number is.
+    private static func duration(in c: KeyedDecodingContainer<CodingKeys>) throws -> Int? {
+        guard c.contains(.durationSeconds), try !c.decodeNil(forKey: .durationSeconds) else { return nil }
+        do {
+            if let whole = try? c.decode(Int.self, forKey: .durationSeconds) { return try CallDuration.seconds(whole) }
+            return try CallDuration.seconds(try c.decode(Double.self, forKey: .durationSeconds))
+        } catch let error as CallDuration.ParseError {
+            throw DecodingError.dataCorruptedError(forKey: .durationSeconds, in: c, debugDescription: error.description)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

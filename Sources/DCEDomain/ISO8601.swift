@@ -43,21 +43,26 @@ enum ISO8601 {
         return millis - sign * (Int64(offsetHours) * 3_600_000 + Int64(offsetMinutes) * 60_000)
     }
 
-    /// `2026-11-02T10:00:00.000Z`
+    /// `2026-11-02T10:00:00.000Z`. Any Int64 formats: years before 0 get a minus sign
+    /// and years past 9999 more digits, so that a stored mistake can still be shown.
     static func format(_ millis: Int64) -> String {
-        let days = floorDivide(millis, 86_400_000)
-        let inDay = millis - days * 86_400_000
+        // Floor division by remainder: `days * 86_400_000` would overflow near Int64.min.
+        let remainder = millis % 86_400_000
+        let inDay = remainder < 0 ? remainder + 86_400_000 : remainder
+        let days = millis / 86_400_000 - (remainder < 0 ? 1 : 0)
         let (year, month, day) = civilFromDays(days)
         var out = [UInt8]()
         out.reserveCapacity(24)
         func put(_ value: Int64, width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var v = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                digits[index] = UInt8(ascii: "0") + UInt8(v % 10)
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            var digits: [UInt8] = []
+            var v = value.magnitude
+            repeat {
+                digits.append(UInt8(ascii: "0") + UInt8(v % 10))
                 v /= 10
-            }
-            out += digits
+            } while v > 0
+            if digits.count < width { digits += [UInt8](repeating: UInt8(ascii: "0"), count: width - digits.count) }
+            out += digits.reversed()
         }
         put(year, width: 4); out.append(UInt8(ascii: "-"))
         put(month, width: 2); out.append(UInt8(ascii: "-"))
@@ -99,8 +104,10 @@ enum ISO8601 {
         }
     }
 
+    /// Rounds toward minus infinity; `b` is positive. Safe for every `a`, Int64.min too.
     static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
+        let quotient = a / b
+        return a % b < 0 ? quotient - 1 : quotient
     }
 
     struct Scanner {

@@ -261,9 +261,9 @@ extension CallFields {
             durationSeconds = seconds
         default: throw StoredJSONError(description: "stored durationSeconds is not a number")
         }
-        callStartedAt = try parsed(.callStartedAt, Timestamp.init(parsing:))
-        callAnsweredAt = try parsed(.callAnsweredAt, Timestamp.init(parsing:))
-        callEndedAt = try parsed(.callEndedAt, Timestamp.init(parsing:))
+        callStartedAt = try parsed(.callStartedAt, Timestamp.init(parsingStored:))
+        callAnsweredAt = try parsed(.callAnsweredAt, Timestamp.init(parsingStored:))
+        callEndedAt = try parsed(.callEndedAt, Timestamp.init(parsingStored:))
         status = try parsed(.status, CallStatus.init(parsing:))
         campaignID = try string(.campaignID)
         publisherID = try string(.publisherID)

@@ -7,6 +7,11 @@ public struct Money: Hashable, Sendable, Comparable, Codable, CustomStringConver
 
     public static let zero = Money(cents: 0)
 
+    /// Amounts from outside are under 1,000,000,000.00 (either sign): no call is worth
+    /// more, and sums of many such amounts stay far from overflowing.
+    public static let maximumCents: Int64 = 99_999_999_999
+    public static let limitText = "1,000,000,000.00"
+
     public enum ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         case empty
         case notANumber(String)
@@ -17,10 +22,10 @@ public struct Money: Hashable, Sendable, Comparable, Codable, CustomStringConver
         public var description: String {
             switch self {
             case .empty: "an amount is required"
-            case .notANumber(let s): "'\(s)' is not an amount of money"
-            case .tooManyDecimals(let s): "'\(s)' has more than two decimal places"
-            case .negative(let s): "'\(s)' is negative, which is not allowed here"
-            case .tooLarge(let s): "'\(s)' is too large"
+            case .notANumber(let s): "'\(s.prefix(64))' is not an amount of money"
+            case .tooManyDecimals(let s): "'\(s.prefix(64))' has more than two decimal places"
+            case .negative(let s): "'\(s.prefix(64))' is negative, which is not allowed here"
+            case .tooLarge(let s): "'\(s.prefix(64))' is too large: amounts must be under \(Money.limitText)"
             }
         }
     }
@@ -42,21 +47,19 @@ public struct Money: Hashable, Sendable, Comparable, Codable, CustomStringConver
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2 else { throw .notANumber(text) }
         let whole = parts[0].filter { $0 != "," }
-        let fraction = parts.count == 2 ? parts[1] : ""
+        var fraction = parts.count == 2 ? parts[1] : ""
         guard !whole.isEmpty || !fraction.isEmpty,
               whole.allSatisfy(\.isASCIIDigit), fraction.allSatisfy(\.isASCIIDigit)
         else { throw .notANumber(text) }
-        guard fraction.count <= 2 else {
-            // Trailing zeros beyond cents carry no value: 12.500 is 12.50.
-            if fraction.dropFirst(2).allSatisfy({ $0 == "0" }) {
-                return try parseCents((negative ? "-" : "") + whole + "." + fraction.prefix(2), allowNegative: allowNegative)
-            }
-            throw .tooManyDecimals(text)
-        }
-        guard whole.count <= 15 else { throw .tooLarge(text) }
-        let wholeValue = Int64(whole.isEmpty ? "0" : whole)!
-        let paddedFraction = fraction.padding(toLength: 2)
-        let cents = wholeValue * 100 + Int64(paddedFraction)!
+        // Trailing zeros beyond cents carry no value: 12.500 is 12.50.
+        while fraction.count > 2, fraction.last == "0" { fraction.removeLast() }
+        guard fraction.count <= 2 else { throw .tooManyDecimals(text) }
+        // Digits are counted before any arithmetic, so no amount, however long, overflows.
+        let significant = whole.drop { $0 == "0" }
+        guard significant.count <= 9 else { throw .tooLarge(text) }
+        var cents: Int64 = 0
+        for digit in significant.utf8 { cents = cents * 10 + Int64(digit - UInt8(ascii: "0")) }
+        for digit in fraction.padding(toLength: 2).utf8 { cents = cents * 10 + Int64(digit - UInt8(ascii: "0")) }
         if negative, cents != 0 {
             guard allowNegative else { throw .negative(text) }
             return -cents
@@ -74,8 +77,16 @@ public struct Money: Hashable, Sendable, Comparable, Codable, CustomStringConver
 
     public var description: String { decimalString }
 
-    public static func + (lhs: Money, rhs: Money) -> Money { Money(cents: lhs.cents + rhs.cents) }
-    public static func - (lhs: Money, rhs: Money) -> Money { Money(cents: lhs.cents - rhs.cents) }
+    /// Sums and differences saturate at the ends of Int64 instead of trapping. Amounts
+    /// from outside are bounded, so only a mistake could reach the ends.
+    public static func + (lhs: Money, rhs: Money) -> Money {
+        let (sum, overflow) = lhs.cents.addingReportingOverflow(rhs.cents)
+        return Money(cents: overflow ? (rhs.cents < 0 ? .min : .max) : sum)
+    }
+    public static func - (lhs: Money, rhs: Money) -> Money {
+        let (difference, overflow) = lhs.cents.subtractingReportingOverflow(rhs.cents)
+        return Money(cents: overflow ? (rhs.cents < 0 ? .max : .min) : difference)
+    }
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.cents < rhs.cents }
 
     /// Decodes from a JSON string (`"12.50"`) or number (`12.5`). A number is read through
@@ -88,6 +99,10 @@ public struct Money: Hashable, Sendable, Comparable, Codable, CustomStringConver
         } else if let integer = try? container.decode(Int64.self) {
             text = String(integer)
         } else if let double = try? container.decode(Double.self) {
+            // `1e19` must be refused as too large, not converted (which would trap).
+            guard double.isFinite, double.magnitude < Double(Self.maximumCents + 1) / 100 else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: ParseError.tooLarge("\(double)").description)
+            }
             text = double.shortestDecimalText
         } else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an amount such as 12.50")
@@ -106,7 +121,8 @@ public struct Money: Hashable, Sendable, Comparable, Codable, CustomStringConver
 }
 
 extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    /// Only the ten ASCII digits: a range of Characters would also hold `1️⃣`.
+    var isASCIIDigit: Bool { asciiValue.map { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? false }
 }
 
 extension StringProtocol {
@@ -118,14 +134,12 @@ extension StringProtocol {
 
 extension Double {
     /// Swift prints the shortest representation that round-trips (`12.1`, not `12.0999…`).
+    /// Exponent forms are written out in cents when they fit; otherwise they stay as
+    /// they are, which no amount parser accepts.
     var shortestDecimalText: String {
         let text = "\(self)"
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            // Tiny or huge values: fall back to fixed notation via cents rounding.
-            _ = e
-            let cents = (self * 100).rounded()
-            return Money(cents: Int64(cents)).decimalString
-        }
-        return text
+        guard text.contains(where: { $0 == "e" || $0 == "E" }) else { return text }
+        guard let cents = Int64(exactly: (self * 100).rounded()) else { return text }
+        return Money(cents: cents).decimalString
     }
 }

@@ -21,7 +21,9 @@ public enum CrossVendorDedupe {
         if let started = event.fields.callStartedAt { return (started.millisecondsSince1970, window) }
         // A report without a start time (Ringba's conversion webhook, sent when the call
         // ends) is placed at its time less the call's length, and matched more loosely.
-        return (event.occurredAt.millisecondsSince1970 - Int64(event.fields.durationSeconds ?? 0) * 1000, estimatedWindow)
+        // Saturating arithmetic: a duration is checked where it is read, but this rule
+        // must not trap on any value an event holds.
+        return (event.occurredAt.subtracting(seconds: Int64(event.fields.durationSeconds ?? 0)).millisecondsSince1970, estimatedWindow)
     }
 
     /// The calls a commit group's new reports could join, kept up to date as the group's
@@ -56,12 +58,14 @@ public enum CrossVendorDedupe {
             }
             for (account, accountReports) in Dictionary(grouping: reports, by: \.accountID.rawValue) {
                 let callers = Array(Set(accountReports.compactMap { $0.event.fields.callerPhone?.e164 })).sorted()
-                let starts = accountReports.map { CrossVendorDedupe.start(of: $0.event).start }
+                let starts = accountReports.map { Timestamp(millisecondsSince1970: CrossVendorDedupe.start(of: $0.event).start) }
+                guard let earliest = starts.min(), let latest = starts.max() else { continue }
                 // `+sort_at`: look calls up by caller (few rows), not by time (every call of the hour).
                 try board.add(try await sql.raw("""
                     SELECT \(unsafeRaw: Self.callColumns) FROM calls
                     WHERE account_id = \(bind: account) AND caller_phone IN (\(binds: callers))
-                      AND +sort_at BETWEEN \(bind: starts.min()! - estimatedWindow) AND \(bind: starts.max()! + estimatedWindow)
+                      AND +sort_at BETWEEN \(bind: earliest.adding(milliseconds: -estimatedWindow).millisecondsSince1970)
+                                       AND \(bind: latest.adding(milliseconds: estimatedWindow).millisecondsSince1970)
                     """).all())
             }
             let others = Array(Set(touched).subtracting(board.calls.keys))
@@ -103,10 +107,10 @@ public enum CrossVendorDedupe {
             return calls
                 .filter { _, call in
                     call.accountID == accountID.rawValue && call.caller == caller && call.tracking == tracking
-                        && abs(call.sortAt - start) <= window && !call.sources.contains(event.source.rawValue)
+                        && Timestamp.gap(call.sortAt, start) <= UInt64(window) && !call.sources.contains(event.source.rawValue)
                 }
-                .min { ($0.value.sortAt - start).magnitude < ($1.value.sortAt - start).magnitude
-                    || (($0.value.sortAt - start).magnitude == ($1.value.sortAt - start).magnitude && $0.key.rawValue < $1.key.rawValue) }?
+                .min { Timestamp.gap($0.value.sortAt, start) < Timestamp.gap($1.value.sortAt, start)
+                    || (Timestamp.gap($0.value.sortAt, start) == Timestamp.gap($1.value.sortAt, start) && $0.key.rawValue < $1.key.rawValue) }?
                 .key
         }
 

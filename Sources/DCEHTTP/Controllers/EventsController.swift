@@ -134,9 +134,6 @@ struct NativeEvent: Decodable {
         } catch {
             throw Invalid(field: "tags", message: error.description)
         }
-        if let duration = fields.durationSeconds, duration < 0 {
-            throw Invalid(field: "duration_seconds", message: "must not be negative")
-        }
     }
 
     func callEvent(receivedAt: Timestamp) -> CallEvent {

@@ -129,7 +129,7 @@ struct RibbonLogEvent {
         fields.durationSeconds = duration
         if claim.isNew {
             // A call first heard of at its end started `duration` seconds before.
-            fields.callStartedAt = event == "callEnded" ? occurredAt.adding(seconds: -Int64(duration ?? 0)) : occurredAt
+            fields.callStartedAt = event == "callEnded" ? occurredAt.subtracting(seconds: Int64(duration ?? 0)) : occurredAt
         }
         switch event {
         case "incoming":

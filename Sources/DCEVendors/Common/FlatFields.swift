@@ -155,22 +155,29 @@ public struct FlatFields: Sendable, Hashable {
         do { return try Money(parsing: value) } catch { throw .invalid(name, error.description) }
     }
 
-    /// Whole seconds; `12.0` is accepted as 12.
+    /// A call's length in whole seconds (`12.0` is 12), under 366 days.
     public func seconds(_ name: String) throws(VendorError) -> Int? {
         guard let value = text(name) else { return nil }
-        if let whole = Int(value), whole >= 0 { return whole }
-        if let number = Double(value), number >= 0, number.rounded() == number, number < 1e9 { return Int(number) }
-        throw .invalid(name, "'\(value)' is not a whole, non-negative number of seconds")
+        do { return try CallDuration.seconds(parsing: value) } catch { throw .invalid(name, error.description) }
     }
 
+    /// An ISO 8601 date-time, or seconds or milliseconds since 1970, in the years 1970
+    /// through 2200.
     public func timestamp(_ name: String) throws(VendorError) -> Timestamp? {
         guard let value = text(name) else { return nil }
-        if let parsed = Timestamp(parsing: value) { return parsed }
-        if let epoch = Int64(value) {
-            // Seconds or milliseconds since 1970, told apart by size.
-            return Timestamp(millisecondsSince1970: epoch > 100_000_000_000 ? epoch : epoch * 1000)
+        do throws(Timestamp.ParseError) {
+            if let epoch = Int64(value) { return try Timestamp.epoch(epoch, text: value) }
+            // Digits past what an Int64 holds are an epoch time, far out of range.
+            if value.utf8.dropFirst(value.hasPrefix("-") ? 1 : 0).allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+                throw .outOfRange(value)
+            }
+            return try Timestamp.parse(value)
+        } catch {
+            guard case .outOfRange = error else {
+                throw .invalid(name, "'\(value.prefix(64))' is not an ISO 8601 date-time or epoch time")
+            }
+            throw .invalid(name, error.description)
         }
-        throw .invalid(name, "'\(value)' is not an ISO 8601 date-time or epoch time")
     }
 
     /// `yes`/`no`, `true`/`false`, `1`/`0`.
@@ -185,10 +192,16 @@ public struct FlatFields: Sendable, Hashable {
 
     /// The tags, refused when one delivery carries more than Retreaver's 100.
     public func validatedTags(field: String = "tags") throws(VendorError) -> Tags {
+        try requireTagLimit(field: field)
+        do { return try Tags(validating: tags) } catch { throw .invalid(field, error.description) }
+    }
+
+    /// Refuses a delivery with more tags than one write may carry, even when its tags are
+    /// only kept with the event (Invoca's `custom_data`).
+    public func requireTagLimit(field: String = "tags") throws(VendorError) {
         guard tagCount <= Tags.maximumPerWrite else {
             throw VendorError(field: field, message: Tags.ValidationError.tooMany(count: tagCount).description, code: "too_many_tags")
         }
-        do { return try Tags(validating: tags) } catch { throw .invalid(field, error.description) }
     }
 }
 

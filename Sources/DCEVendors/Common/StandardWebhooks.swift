@@ -1,4 +1,5 @@
 import Crypto
+import DCEDomain
 import Foundation
 
 /// Signed deliveries as the Standard Webhooks specification defines them: headers
@@ -55,8 +56,9 @@ public enum StandardWebhooks {
         guard let timestamp, !timestamp.isEmpty else { throw .missingHeader("webhook-timestamp") }
         guard let signatures, !signatures.isEmpty else { throw .missingHeader("webhook-signature") }
         guard let seconds = Int64(timestamp) else { throw .malformedTimestamp }
-        let nowSeconds = Int64(now.timeIntervalSince1970)
-        guard abs(nowSeconds - seconds) <= tolerance else { throw .timestampOutOfTolerance }
+        // Compared as a distance that cannot overflow: the header may hold any Int64.
+        let nowSeconds = Timestamp(now).millisecondsSince1970 / 1000
+        guard Timestamp.gap(nowSeconds, seconds) <= UInt64(tolerance) else { throw .timestampOutOfTolerance }
         let content = signedContent(id: id, timestamp: timestamp, body: body)
         let key = key(for: secret)
         for candidate in signatures.split(separator: " ") {

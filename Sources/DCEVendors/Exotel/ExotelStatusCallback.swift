@@ -64,7 +64,12 @@ public enum ExotelStatusCallback {
         }
         func time(_ field: Field) throws(VendorError) -> Timestamp? {
             guard let text = fields.text(name(field)) else { return nil }
-            if let local = localTime(text, zone: zone) { return local }
+            if let local = localTime(text, zone: zone) {
+                guard Timestamp.acceptedRange.contains(local) else {
+                    throw .invalid(name(field), Timestamp.ParseError.outOfRange(text).description)
+                }
+                return local
+            }
             return try fields.timestamp(name(field))
         }
         func number(_ field: Field) throws(VendorError) -> PhoneNumber? {

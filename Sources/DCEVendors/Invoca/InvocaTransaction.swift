@@ -92,6 +92,7 @@ public enum InvocaTransaction {
         let transactionID = try fields.required(name(.transactionID))
         let corrects = fields.text(name(.correctsTransactionID))
         let completeCallID = fields.text(name(.completeCallID))
+        try fields.requireTagLimit(field: "custom_data")
 
         var call = CallFields()
         call.callerPhone = try fields.phone(name(.callingPhoneNumber))
@@ -141,7 +142,7 @@ public enum InvocaTransaction {
         // which is always after the original it replaces.
         let occurredAt: Timestamp
         if corrects != nil {
-            let correctedAt = fields.text(name(.correctedAt)).flatMap(Timestamp.init(parsing:))
+            let correctedAt = try fields.timestamp(name(.correctedAt))
             occurredAt = max(correctedAt ?? delivery.receivedAt, (call.callStartedAt ?? delivery.receivedAt).adding(seconds: 1))
         } else {
             occurredAt = call.callStartedAt ?? delivery.receivedAt

@@ -122,9 +122,3 @@ public enum RetreaverWebhook {
         ["dce_call_id": callID, "dce_status": status.rawValue, "dce_duplicate": duplicate ? "true" : "false"]
     }
 }
-
-extension Timestamp {
-    func adding(milliseconds: Int64) -> Timestamp {
-        Timestamp(millisecondsSince1970: millisecondsSince1970 + milliseconds)
-    }
-}

@@ -25,7 +25,7 @@ public enum RingCentralMapping {
     public static func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
         let notification = try RingCentralNotification(body: delivery.body)
         guard let body = notification.body else { throw .missing("body") }
-        let envelopeTime = notification.timestamp.flatMap(Timestamp.init(parsing:)) ?? delivery.receivedAt
+        let envelopeTime = try Self.time(notification.timestamp, field: "timestamp") ?? delivery.receivedAt
 
         if let calls = body.activeCalls {
             var events: [VendorEvent] = []
@@ -40,7 +40,7 @@ public enum RingCentralMapping {
         // The caller's leg: inbound parties when the session names directions.
         let inbound = parties.enumerated().filter { $0.element.direction == nil || $0.element.direction?.lowercased() == "inbound" }
         let chosen = inbound.isEmpty ? Array(parties.enumerated()) : inbound
-        let time = body.eventTime.flatMap(Timestamp.init(parsing:)) ?? envelopeTime
+        let time = try Self.time(body.eventTime, field: "body.eventTime") ?? envelopeTime
         var events: [VendorEvent] = []
         for (index, party) in chosen {
             events.append(try partyEvent(party, index: index, body: body, time: time, integration: integration))
@@ -110,10 +110,7 @@ public enum RingCentralMapping {
         var call = CallFields(status: status)
         call.callerPhone = try phone(active.from, field: "\(path).from")
         call.trackingNumber = try phone(active.to, field: "\(path).to")
-        if let start = active.startTime {
-            guard let parsed = Timestamp(parsing: start) else { throw .invalid("\(path).startTime", "'\(start)' is not an ISO 8601 date-time") }
-            call.callStartedAt = parsed
-        }
+        call.callStartedAt = try Self.time(active.startTime, field: "\(path).startTime")
         switch status {
         case .answered: call.callAnsweredAt = time
         case .completed, .noAnswer: call.callEndedAt = time
@@ -132,6 +129,13 @@ public enum RingCentralMapping {
             occurredAt: time, type: "ringcentral.presence.\(statusName.lowercased())", fields: call
         )
         return VendorEvent(event: event, payload: JSONBody.text(active.raw))
+    }
+
+    /// A time RingCentral sent: absent is nil, anything unreadable or outside the years
+    /// 1970 to 2200 is refused, naming where it was.
+    static func time(_ text: String?, field: String) throws(VendorError) -> Timestamp? {
+        guard let text, !text.isEmpty else { return nil }
+        do { return try Timestamp.parse(text) } catch { throw .invalid(field, error.description) }
     }
 
     static func phone(_ text: String?, field: String) throws(VendorError) -> PhoneNumber? {
