@@ -33,7 +33,9 @@ public struct CallQuery: Sendable, Equatable {
     }
 }
 
-/// A position in the stable order of calls (newest first, ties by id).
+/// A position in the order calls are listed in: `sort_at` newest first, ties by id. It
+/// holds exactly the columns of that order, read from the last row of a page, so that the
+/// next page starts right after it whatever the call's displayed times are.
 public struct CallCursor: Sendable, Equatable {
     public let sortAt: Int64
     public let callID: String
@@ -43,6 +45,10 @@ public struct CallCursor: Sendable, Equatable {
         self.callID = callID
     }
 
+    /// Call ids are short ASCII tokens; a cursor naming anything else was not issued here.
+    static let maximumIDLength = 128
+    static let maximumTokenLength = 256
+
     /// Opaque to clients: base64url of `sortAt:callID`.
     public var token: String {
         Data("\(sortAt):\(callID)".utf8).base64EncodedString()
@@ -50,15 +56,23 @@ public struct CallCursor: Sendable, Equatable {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// Reads a token from outside; nil for anything this API could not have issued.
     public init?(token: String) {
+        guard !token.isEmpty, token.utf8.count <= Self.maximumTokenLength else { return nil }
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
+        while base64.utf8.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
               let colon = text.firstIndex(of: ":"), let sortAt = Int64(text[..<colon])
         else { return nil }
-        let id = String(text[text.index(after: colon)...])
-        guard !id.isEmpty else { return nil }
-        self.init(sortAt: sortAt, callID: id)
+        let id = text[text.index(after: colon)...]
+        guard !id.isEmpty, id.utf8.count <= Self.maximumIDLength, id.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else { return nil }
+        self.init(sortAt: sortAt, callID: String(id))
+    }
+
+    /// The position of a `calls` row, from the columns the list is ordered by.
+    init(row: any SQLRow) throws {
+        self.init(sortAt: try row.decode(column: "sort_at", as: Int64.self), callID: try row.decode(column: "id", as: String.self))
     }
 }
 
@@ -99,8 +113,9 @@ extension Ledger {
                 SELECT * FROM calls WHERE \(conditions.joined(separator: " AND "))
                 ORDER BY sort_at DESC, id DESC LIMIT \(bind: limit + 1)
                 """).all()
-            let calls = try rows.prefix(limit).map(CallRow.decode)
-            let next = rows.count > limit ? calls.last.map { CallCursor(sortAt: $0.sortTime.millisecondsSince1970, callID: $0.id.rawValue) } : nil
+            let page = rows.prefix(limit)
+            let calls = try page.map(CallRow.decode)
+            let next = try rows.count > limit ? page.last.map(CallCursor.init(row:)) : nil
             return CallPage(calls: calls, nextCursor: next)
         }
     }

@@ -154,7 +154,10 @@ enum DashboardFilters {
                 throw APIError.badRequest("Caller: \(error.description)", field: "caller")
             }
         }
-        if let cursor = value("cursor") { query.cursor = CallCursor(token: cursor) }
+        if let token = value("cursor") {
+            guard let cursor = CallCursor(token: token) else { throw APIError.badRequest("the page link is not one the dashboard made", field: "cursor") }
+            query.cursor = cursor
+        }
         return query
     }
 }

@@ -39,9 +39,11 @@ public struct RibbonSession: Sendable, Hashable {
     public let customerData: [String: JSONTree]
     public let state: RibbonCallState
     /// Position in the listing order, for reading the next page.
-    public var cursor: RibbonCursor { RibbonCursor(sortAt: startTime.millisecondsSince1970, sessionID: sessionID) }
+    public let cursor: RibbonCursor
 }
 
+/// The columns sessions are listed by (`c.sort_at`, then `s.session_id`), read from the row
+/// itself rather than from a displayed time, so that a page starts right after the last.
 public struct RibbonCursor: Sendable, Hashable {
     public let sortAt: Int64
     public let sessionID: String
@@ -228,10 +230,12 @@ public struct RibbonReports: Sendable {
         let status = CallStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .unknown
         let state: RibbonCallState = ended == nil ? .active
             : [.noAnswer, .busy, .failed, .canceled].contains(status) ? .missed : .completed
+        let sessionID = try row.decode(column: "session_id", as: String.self)
+        let sortAt = try row.decode(column: "sort_at", as: Int64.self)
         return RibbonSession(
-            sessionID: try row.decode(column: "session_id", as: String.self),
+            sessionID: sessionID,
             callSid: try row.decode(column: "call_sid", as: String.self),
-            startTime: Timestamp(millisecondsSince1970: try row.decode(column: "sort_at", as: Int64.self)),
+            startTime: Timestamp(millisecondsSince1970: sortAt),
             endTime: ended,
             durationSeconds: Int(try row.decode(column: "duration", as: Int64.self)),
             phoneNumber: try row.decode(column: "phone_number", as: String?.self),
@@ -239,7 +243,8 @@ public struct RibbonReports: Sendable {
             customerID: try row.decode(column: "customer_id", as: String?.self),
             customerName: try row.decode(column: "customer_name", as: String?.self),
             customerData: (try? JSONTree(text: try row.decode(column: "customer_data", as: String.self)))?.object ?? [:],
-            state: state
+            state: state,
+            cursor: RibbonCursor(sortAt: sortAt, sessionID: sessionID)
         )
     }
 
