@@ -31,6 +31,17 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public static func tooLarge(_ message: String) -> APIError {
         APIError(status: .contentTooLarge, code: "payload_too_large", message: message)
     }
+    public static func rateLimited(retryAfter seconds: Int) -> APIError {
+        var error = APIError(status: .tooManyRequests, code: "rate_limited",
+                             message: "too many requests from this key; retry after \(seconds) s")
+        error.extraHeaders[.retryAfter] = String(seconds)
+        return error
+    }
+    public static func busy(_ message: String, retryAfter seconds: Int) -> APIError {
+        var error = APIError(status: .serviceUnavailable, code: "busy", message: message)
+        error.extraHeaders[.retryAfter] = String(seconds)
+        return error
+    }
 
     public var headers: HTTPFields {
         var headers = extraHeaders

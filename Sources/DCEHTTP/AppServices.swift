@@ -16,8 +16,15 @@ public struct AppServices: Sendable {
     public let allowsLoginLinks: Bool
     public let version: String
     public let startedAt: ContinuousClock.Instant
+    /// Rate, connection, time and memory limits (`ServerLimits`).
+    public let limits: ServerLimits
+    let rateLimiter: RateLimiter
+    let bodyBudget: BodyBudget
 
-    public init(database: any Database, adminKey: String?, allowsLoginLinks: Bool = false, version: String = DCEVersion.current) {
+    public init(
+        database: any Database, adminKey: String?, allowsLoginLinks: Bool = false,
+        limits: ServerLimits = ServerLimits(), version: String = DCEVersion.current
+    ) {
         self.database = database
         self.ledger = Ledger(database: database)
         self.accounts = AccountDirectory(database: database)
@@ -27,6 +34,9 @@ public struct AppServices: Sendable {
         self.allowsLoginLinks = allowsLoginLinks
         self.version = version
         self.startedAt = .now
+        self.limits = limits
+        self.rateLimiter = RateLimiter(rate: limits.requestsPerSecond, burst: limits.burst)
+        self.bodyBudget = BodyBudget(capacity: limits.bodyMemoryBytes)
     }
 }
 

@@ -1,6 +1,7 @@
 import DCEDomain
 import DCEStorage
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Mustache
 import NIOCore
@@ -11,6 +12,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
     let routeTable = RouteTableBox()
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware(routes: routeTable))
+    router.add(middleware: BodyBudgetMiddleware(budget: services.bodyBudget, largestBody: AppLimits.maximumBodyBytes))
 
     SystemController(services: services).register(on: router)
     DashboardController(services: services, templates: try DashboardController.loadTemplates()).register(on: router)
@@ -23,6 +25,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
     v1.group()
         .add(middleware: SignedEventsAuthenticator(services: services))
         .add(middleware: AccountAuthenticator(accounts: services.accounts))
+        .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter))
         .addRoutes(EventsController(services: services).endpoints)
         .addRoutes(CallsController(services: services).endpoints)
         .addRoutes(NumbersController(services: services).endpoints)
@@ -57,7 +60,11 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildRouter(services),
-        configuration: .init(address: .hostname(host, port: port), serverName: "dce"),
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(services.limits.idleTimeoutSeconds)))),
+        configuration: .init(
+            address: .hostname(host, port: port), serverName: "dce",
+            availableConnectionsDelegate: MaximumAvailableConnections(services.limits.maximumConnections, logger: logger)
+        ),
         services: [PoolAllocationService(pools: services.pools, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger

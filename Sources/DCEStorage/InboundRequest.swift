@@ -1,5 +1,7 @@
 import DCEDomain
 import Foundation
+import NIOCore
+import SQLKit
 
 /// An HTTP request to an ingestion endpoint, kept verbatim before anything reads it.
 public struct InboundRequest: Sendable {
@@ -25,10 +27,10 @@ public struct InboundRequest: Sendable {
         self.receivedAt = receivedAt
     }
 
-    /// The body as stored: UTF-8 text when it is text, base64 otherwise.
-    var storedBody: (text: String, encoding: String) {
-        if let text = String(validating: body, as: UTF8.self) { return (text, "utf8") }
-        return (Data(body).base64EncodedString(), "base64")
+    /// The body as stored: its bytes, and how it is shown (`utf8` text when it is UTF-8,
+    /// else `base64`).
+    var storedBody: (bytes: ByteBuffer, encoding: String) {
+        (ByteBuffer(bytes: body), StoredBody.encoding(of: body))
     }
 
     var headersJSON: String { JSONText.object(headers) }
@@ -100,4 +102,26 @@ public struct DeadLetter: Sendable, Hashable {
     public let reason: String
     public let field: String?
     public let body: String
+}
+
+/// Reading a stored request body back: bytes (a BLOB or `bytea`), or the text that SQLite
+/// rows written before migration 009 hold (`body_encoding` says whether it is base64).
+enum StoredBody {
+    static func encoding(of bytes: [UInt8]) -> String {
+        String(validating: bytes, as: UTF8.self) == nil ? "base64" : "utf8"
+    }
+
+    static func bytes(_ row: any SQLRow, column: String = "body", encodingColumn: String = "body_encoding") throws -> [UInt8] {
+        if let data = try? row.decode(column: column, as: Data.self) { return Array(data) }
+        let text = try row.decode(column: column, as: String.self)
+        if try row.decode(column: encodingColumn, as: String.self) == "base64", let decoded = Data(base64Encoded: text) {
+            return Array(decoded)
+        }
+        return Array(text.utf8)
+    }
+
+    /// As the API shows it: the text when it is UTF-8, else base64.
+    static func shown(_ bytes: [UInt8]) -> String {
+        String(validating: bytes, as: UTF8.self) ?? Data(bytes).base64EncodedString()
+    }
 }

@@ -47,7 +47,7 @@ public struct Ledger: Sendable {
         try await database.read { sql in
             let scope: SQLQueryString = accountID.map { "d.account_id = \(bind: $0.rawValue)" } ?? "d.account_id IS NULL"
             return try await sql.raw("""
-                SELECT d.id, d.account_id, d.source, d.received_at, d.reason, d.field, r.body
+                SELECT d.id, d.account_id, d.source, d.received_at, d.reason, d.field, r.body, r.body_encoding
                 FROM dead_letters d JOIN inbound_requests r ON r.id = d.request_id
                 WHERE \(scope) ORDER BY d.received_at DESC, d.id DESC LIMIT \(bind: limit)
                 """).all().map { row in
@@ -58,7 +58,7 @@ public struct Ledger: Sendable {
                     receivedAt: Timestamp(millisecondsSince1970: try row.decode(column: "received_at", as: Int64.self)),
                     reason: try row.decode(column: "reason", as: String.self),
                     field: try row.decode(column: "field", as: String?.self),
-                    body: try row.decode(column: "body", as: String.self)
+                    body: StoredBody.shown(try StoredBody.bytes(row))
                 )
             }
         }
@@ -110,7 +110,7 @@ public struct Ledger: Sendable {
             INSERT INTO inbound_requests (id, account_id, source, received_at, method, path, content_type, headers, body, body_encoding)
             VALUES (\(bind: id), \(bind: accountID?.rawValue), \(bind: request.source.rawValue), \(bind: request.receivedAt.millisecondsSince1970),
                     \(bind: request.method), \(bind: request.path), \(bind: request.contentType), \(bind: request.headersJSON),
-                    \(bind: body.text), \(bind: body.encoding))
+                    \(bind: body.bytes), \(bind: body.encoding))
             """).run()
         return id
     }

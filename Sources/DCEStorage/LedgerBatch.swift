@@ -1,4 +1,5 @@
 import DCEDomain
+import NIOCore
 import SQLKit
 
 /// One delivery's share of a commit group: its events, its account and the request they
@@ -11,7 +12,7 @@ final class AppendItem: Sendable {
     let request: InboundRequest
     /// Each event's normalized fields as stored, in order.
     let normalized: [String]
-    let body: (text: String, encoding: String)
+    let body: (bytes: ByteBuffer, encoding: String)
     let headers: String
 
     init(events: [IncomingEvent], accountID: AccountID, request: InboundRequest) {
@@ -135,7 +136,7 @@ enum LedgerBatch {
                 let request = item.request
                 insert.append([
                     .text(id), .text(item.accountID.rawValue), .text(request.source.rawValue), .integer(request.receivedAt.millisecondsSince1970),
-                    .text(request.method), .text(request.path), Cell(request.contentType), .text(item.headers), .text(item.body.text), .text(item.body.encoding),
+                    .text(request.method), .text(request.path), Cell(request.contentType), .text(item.headers), .bytes(item.body.bytes), .text(item.body.encoding),
                 ])
             }
             try await insert.run(on: sql)

@@ -6,13 +6,15 @@ import SQLiteKit
 import SQLiteNIO
 import Synchronization
 
-/// One value of a row a commit group writes: text, an integer or NULL.
+/// One value of a row a commit group writes: text, an integer, bytes or NULL.
 ///
 /// SQLite's encoder takes it directly (`SQLiteDataConvertible`); an `Optional` would be
 /// sent through the `Encodable` machinery instead, which costs more than the insert.
 enum Cell: Encodable, Equatable, Sendable, SQLiteDataConvertible {
     case text(String)
     case integer(Int64)
+    /// Bound as a BLOB on SQLite and `bytea` on PostgreSQL.
+    case bytes(ByteBuffer)
     case null
 
     init(_ text: String?) { self = text.map(Cell.text) ?? .null }
@@ -22,6 +24,7 @@ enum Cell: Encodable, Equatable, Sendable, SQLiteDataConvertible {
         switch sqliteData {
         case .text(let text): self = .text(text)
         case .integer(let integer): self = .integer(Int64(integer))
+        case .blob(let bytes): self = .bytes(bytes)
         case .null: self = .null
         default: return nil
         }
@@ -31,8 +34,16 @@ enum Cell: Encodable, Equatable, Sendable, SQLiteDataConvertible {
         switch self {
         case .text(let text): .text(text)
         case .integer(let integer): .integer(Int(integer))
+        case .bytes(let bytes): .blob(bytes)
         case .null: .null
         }
+    }
+
+    /// The value as the engines' encoders take it: bytes as a `ByteBuffer`, which both
+    /// bind as binary, everything else as the cell itself.
+    var bindValue: any Encodable & Sendable {
+        if case .bytes(let bytes) = self { return bytes }
+        return self
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -40,6 +51,7 @@ enum Cell: Encodable, Equatable, Sendable, SQLiteDataConvertible {
         switch self {
         case .text(let text): try container.encode(text)
         case .integer(let integer): try container.encode(integer)
+        case .bytes(let bytes): try container.encode(Array(bytes.readableBytesView))
         case .null: try container.encodeNil()
         }
     }
@@ -95,7 +107,7 @@ struct RowsStatement: SQLExpression {
             placeholders.dialect.bindPlaceholder(at: offset + position).serialize(to: &placeholders)
             return placeholders.sql
         })
-        serializer.binds += cells as [any Encodable & Sendable]
+        serializer.binds += cells.map(\.bindValue)
     }
 
     func run(on sql: any SQLDatabase) async throws {

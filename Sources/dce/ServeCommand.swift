@@ -15,9 +15,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Create a demo account and key, fill a month of realistic calls, and print how to sign in.") var demo = false
     @Option(help: "Number of demo calls to create (with --demo).") var demoCalls = 3000
     @OptionGroup var options: DatabaseOptions
+    @OptionGroup var limitOptions: LimitOptions
 
     func run() async throws {
         var settings = try Settings.resolve(options)
+        let limits = try limitOptions.resolve()
         let host = try host ?? Self.environmentHost()
         let port = try port ?? Self.environmentPort()
         guard (0...65535).contains(port) else { throw Settings.Invalid(key: "--port", reason: "\(port) is not a port number (0-65535)") }
@@ -40,7 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
                 signInKey = result.key
                 demoLines.insert("Demo account '\(DemoData.accountName)': \(result.callsCreated) calls created; API key (shown once): \(result.key)", at: 0)
             }
-            let services = AppServices(database: database, adminKey: settings.adminKey, allowsLoginLinks: demo)
+            let services = AppServices(database: database, adminKey: settings.adminKey, allowsLoginLinks: demo, limits: limits)
             let banner = demoLines
             let loginKey = signInKey
             let databaseLabel = settings.database.description

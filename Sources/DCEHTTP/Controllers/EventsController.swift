@@ -23,7 +23,9 @@ struct EventsController {
             if body.truncated {
                 throw APIError.tooLarge("the body is larger than \(AppLimits.maximumBodyBytes) bytes; send smaller batches")
             }
+            try IngestChecks.requireUTF8(body.bytes)
             let (events, isBatch) = try Self.parse(body.bytes, receivedAt: inbound.receivedAt)
+            try IngestChecks.requireStorableText(events, batched: isBatch)
             let outcomes = try await services.ledger.append(events, accountID: accountID, request: inbound, arrival: arrival)
             let duplicates = outcomes.filter(\.duplicate).count
             services.metrics.eventsIngested(source: Source.native.rawValue, count: outcomes.count, duplicates: duplicates)

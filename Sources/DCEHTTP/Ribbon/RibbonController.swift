@@ -16,7 +16,7 @@ struct RibbonController {
     init(services: AppServices) {
         self.services = services
         self.clients = RibbonClientDirectory(database: services.database)
-        self.gate = RibbonGate(accounts: services.accounts, clients: clients)
+        self.gate = RibbonGate(accounts: services.accounts, clients: clients, rateLimiter: services.rateLimiter)
         self.sessions = RibbonSessions(database: services.database)
         self.reports = RibbonReports(database: services.database)
         self.customers = RibbonCustomers(database: services.database)

@@ -10,6 +10,7 @@ import Hummingbird
 struct RibbonGate: Sendable {
     let accounts: AccountDirectory
     let clients: RibbonClientDirectory
+    let rateLimiter: RateLimiter
 
     /// A POST body: the client, its JSON object and the bytes as received.
     struct Admitted: Sendable {
@@ -45,6 +46,9 @@ struct RibbonGate: Sendable {
         default: throw APIError.badRequest("domain: expected a string", field: "domain", code: "invalid_field")
         }
         let client = try await admit(key: key, place: "'apiKey' in the JSON body", domain: domain, request: request)
+        if let path = JSONTree.object(object).pathWithUnstorableText() {
+            throw APIError.badRequest("\(path): contains a NUL character", field: path, code: "invalid_field")
+        }
         return Admitted(client: client, object: object, body: body)
     }
 
@@ -65,6 +69,7 @@ struct RibbonGate: Sendable {
             try check(origin, field: "Origin", client: client)
             RibbonCORS.admission?.admit(origin)
         }
+        try rateLimiter.check("ribbon:\(accountID.rawValue)")
         return client
     }
 

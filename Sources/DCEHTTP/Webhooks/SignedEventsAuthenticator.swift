@@ -33,6 +33,7 @@ struct SignedEventsAuthenticator: RouterMiddleware {
             metrics.webhook(vendor: Vendor.native.rawValue, outcome: "unauthorized")
             throw APIError.unauthorized(error.reason)
         }
+        try services.rateLimiter.check("integration:\(integration.id)")
         var context = context
         context.accountID = integration.accountID
         return try await EventsController(services: services).post(request: request, context: context)

@@ -52,20 +52,33 @@ struct WebhooksController {
                 body: .init(byteBuffer: ByteBuffer(string: #"{"validated":true}"#))
             )
         }
+        let query = FlatFields.form(request.uri.query ?? "").values
+        let authenticate = { (body: [UInt8]) throws in
+            do throws(WebhookAuthentication.Failure) {
+                try WebhookAuthentication.verify(vendor: vendor, integration: integration, request: request, query: query, body: body)
+            } catch {
+                context.logger.notice("webhook authentication failed", metadata: [
+                    "vendor": "\(vendor.rawValue)", "integration": "\(integration.id)", "reason": "\(error.reason)",
+                ])
+                services.metrics.webhook(vendor: vendor.rawValue, outcome: "unauthorized")
+                throw APIError.unauthorized(error.reason)
+            }
+        }
+        // A token is checked before the body is read, so that a stranger's body is never
+        // taken into memory; a signature covers the body, which must be read first.
+        let signed = WebhookAuthentication.isSigned(request)
+        if !signed { try authenticate([]) }
         let body = try await CollectedBody.collect(request, limit: AppLimits.maximumBodyBytes)
+        if signed {
+            // One too large to read whole cannot be checked: refused for its size.
+            if body.truncated { throw APIError.tooLarge("the body is larger than \(AppLimits.maximumBodyBytes) bytes") }
+            try authenticate(body.bytes)
+        }
+        // Counted once authenticated: a stranger cannot spend the vendor's allowance.
+        try services.rateLimiter.check("integration:\(integration.id)")
         // Read: from here the delivery is CPU work away from the ledger, and the next commit
         // group may wait for it.
         let arrival = services.ledger.announce()
-        let query = FlatFields.form(request.uri.query ?? "").values
-        do {
-            try WebhookAuthentication.verify(vendor: vendor, integration: integration, request: request, query: query, body: body.bytes)
-        } catch {
-            context.logger.notice("webhook authentication failed", metadata: [
-                "vendor": "\(vendor.rawValue)", "integration": "\(integration.id)", "reason": "\(error.reason)",
-            ])
-            services.metrics.webhook(vendor: vendor.rawValue, outcome: "unauthorized")
-            throw APIError.unauthorized(error.reason)
-        }
 
         let inbound = InboundRequest(
             source: vendor.source, method: request.method.rawValue, path: StoredRequest.path(request),
@@ -75,6 +88,7 @@ struct WebhooksController {
             if body.truncated {
                 throw APIError.tooLarge("the body is larger than \(AppLimits.maximumBodyBytes) bytes")
             }
+            try IngestChecks.requireUTF8(body.bytes)
             var deliveryQuery = query
             deliveryQuery["token"] = nil
             let delivery = VendorDelivery(
@@ -94,6 +108,7 @@ struct WebhooksController {
                 }
                 events = try await enrich(decoded, accountID: integration.accountID)
             }
+            try IngestChecks.requireStorableText(events, batched: events.count > 1)
             let outcomes = try await services.ledger.append(events, accountID: integration.accountID, request: inbound, arrival: arrival)
             let duplicates = outcomes.filter(\.duplicate).count
             services.metrics.eventsIngested(source: vendor.rawValue, count: outcomes.count, duplicates: duplicates)

@@ -23,6 +23,7 @@ public enum Migrations {
         m004Integrations,
         m005NumberPools,
         m006CallFoldBounds,
+        m009RawBodyBytes,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns

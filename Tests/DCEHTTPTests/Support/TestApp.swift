@@ -11,11 +11,11 @@ struct TestApp {
     static let adminKey = "test-admin-key-0123456789"
 
     static func with(
-        _ engine: TestEngine,
+        _ engine: TestEngine, limits: ServerLimits = ServerLimits(),
         _ body: @Sendable @escaping (any TestClientProtocol, AppServices, TestAccount) async throws -> Void
     ) async throws {
         try await TestDatabases.with(engine) { database in
-            let services = AppServices(database: database, adminKey: adminKey)
+            let services = AppServices(database: database, adminKey: adminKey, limits: limits)
             let account = try await TestAccount.make(database)
             let app = Application(router: try buildRouter(services))
             try await app.test(.router) { client in
