@@ -6,35 +6,66 @@ import NIOCore
 /// Measures the number request web pages make (`POST /api/v1/numbers`, as retreaver-js
 /// and dce.js send it): leases per second and latency percentiles, against a running dce.
 ///
-/// With `--api-key` it first makes a pool of `--pool-size` fresh numbers through the API
-/// (CSV import, then a RingPool), so each request of the run can get a number of its own.
+/// With `--api-key` it makes, for each `--pool-size` (500 and 50,000 unless given), pools of
+/// fresh numbers through the API (CSV import, then RingPools), enough of them that every
+/// request of the run gets a number of its own; then it compares the sizes' lease rates
+/// with each other and with the same server's `GET /health` rate.
 struct LeasesBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leases",
-        abstract: "Leases per second and p99 latency of the number request."
+        abstract: "Leases per second and p99 latency of the number request, by pool size."
     )
 
     @Option(help: "Base URL of a running dce.") var url = "http://127.0.0.1:8080"
-    @Option(help: "An account API key: a pool is created for the run.") var apiKey: String?
-    @Option(help: "Use this existing pool key (ring_pool_key) instead of creating a pool.") var poolKey: String?
-    @Option(help: "Numbers in the created pool.") var poolSize = 2000
-    @Option(help: "Number requests to send.") var requests = 2000
+    @Option(help: "An account API key: pools are created for the run.") var apiKey: String?
+    @Option(help: "Use this existing pool key (ring_pool_key) instead of creating pools.") var poolKey: String?
+    @Option(name: .customLong("pool-size"), help: "Numbers per created pool; repeat to compare sizes.") var poolSizes: [Int] = [500, 50_000]
+    @Option(help: "Number requests to send per pool size.") var requests = 2000
     @Option(help: "Requests in flight at once.") var concurrency = 32
+    @Flag(help: "Skip measuring GET /health on the same server.") var noHealth = false
+
+    /// The goals: the largest pool's lease rate within this factor of the smallest's, and
+    /// at least this share of the server's `GET /health` rate.
+    static let sizeRatioGoal = 1.5
+    static let healthShareGoal = 0.5
 
     func validate() throws {
-        guard apiKey != nil || poolKey != nil else { throw ValidationError("give --api-key (to create a pool) or --pool-key") }
-        guard requests > 0, concurrency > 0, poolSize > 0 else { throw ValidationError("--requests, --concurrency and --pool-size must be positive") }
+        guard apiKey != nil || poolKey != nil else { throw ValidationError("give --api-key (to create pools) or --pool-key") }
+        guard requests > 0, concurrency > 0 else { throw ValidationError("--requests and --concurrency must be positive") }
+        guard !poolSizes.isEmpty, poolSizes.allSatisfy({ (1...100_000).contains($0) }) else {
+            throw ValidationError("--pool-size must be from 1 to 100000")
+        }
+        // Numbers are +1877 plus a two-digit run tag and five digits: 100,000 per run.
+        let numbers = poolSizes.reduce(0) { $0 + pools(of: $1) * $1 }
+        guard numbers <= 100_000 else { throw ValidationError("the run would need \(numbers) numbers; at most 100000 (fewer --requests or smaller pools)") }
     }
 
+    /// Pools of `size` so that each request of a run can lease a number.
+    func pools(of size: Int) -> Int { (requests + size - 1) / size }
+
     func run() async throws {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let client = HTTPClient.forBenchmark(concurrency: concurrency)
         do {
-            let key: String
-            if let poolKey { key = poolKey } else { key = try await createPool(client) }
-            let result = try await storm(client, key: key)
-            print(result)
+            if let poolKey {
+                print(try await storm(client, keys: [poolKey]))
+            } else {
+                var rates: [(size: Int, leasesPerSecond: Double)] = []
+                var firstNumber = 0
+                let tag = Int.random(in: 10...99)
+                for size in poolSizes {
+                    var keys: [String] = []
+                    for index in 0..<pools(of: size) {
+                        keys.append(try await createPool(client, size: size, tag: tag, firstNumber: firstNumber, name: "\(size)-\(index)"))
+                        firstNumber += size
+                    }
+                    let result = try await storm(client, keys: keys)
+                    print("pool of \(size) numbers (\(keys.count) pool\(keys.count == 1 ? "" : "s")):\n\(result)")
+                    rates.append((size, result.leasesPerSecond))
+                }
+                let health = noHealth ? nil : try await HealthBenchmark.load(url: url, count: max(requests, 5000), concurrency: concurrency).run(client: client)
+                if let health { print(health) }
+                print(summary(rates, health: health?.throughput))
+            }
             try await client.shutdown()
         } catch {
             try? await client.shutdown()
@@ -42,19 +73,38 @@ struct LeasesBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// Imports `poolSize` numbers unique to this run and makes a pool of them.
-    func createPool(_ client: HTTPClient) async throws -> String {
-        let run = Int(Date().timeIntervalSince1970) % 90 + 10
+    /// Each size's rate against the smallest pool's, and against the HTTP ceiling.
+    func summary(_ rates: [(size: Int, leasesPerSecond: Double)], health: Double?) -> String {
+        guard let smallest = rates.min(by: { $0.size < $1.size }) else { return "" }
+        var lines = ["summary:"]
+        for rate in rates.sorted(by: { $0.size < $1.size }) {
+            var line = String(format: "  pool %6d: %6.0f leases/s", rate.size, rate.leasesPerSecond)
+            if rate.size != smallest.size, rate.leasesPerSecond > 0 {
+                let ratio = smallest.leasesPerSecond / rate.leasesPerSecond
+                line += String(format: "; pool %d / this = %.2f (goal at most %.1f)", smallest.size, ratio, Self.sizeRatioGoal)
+            }
+            if let health, health > 0 {
+                line += String(format: "; / GET /health = %.2f (goal at least %.1f)", rate.leasesPerSecond / health, Self.healthShareGoal)
+            }
+            lines.append(line)
+        }
+        if let health { lines.append(String(format: "  GET /health: %.0f req/s", health)) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Imports `size` numbers unique to this run and makes a pool of them.
+    func createPool(_ client: HTTPClient, size: Int, tag: Int, firstNumber: Int, name: String) async throws -> String {
         var csv = "number\n"
-        for index in 0..<poolSize { csv += "+1877\(run)\(String(format: "%05d", index))\n" }
+        for index in firstNumber..<(firstNumber + size) { csv += "+1877\(tag)\(String(format: "%05d", index))\n" }
         _ = try await send(client, "POST", "/v1/numbers/import", body: csv, contentType: "text/csv", expect: 200)
-        let id = "bench-\(run)-\(Int(Date().timeIntervalSince1970))"
-        let body = #"{"id_from_network": "\#(id)", "name": "dce-bench", "max_pool_size": \#(poolSize), "lifetime_seconds": 900}"#
+        let id = "bench-\(tag)-\(name)-\(Int(Date().timeIntervalSince1970))"
+        let body = #"{"id_from_network": "\#(id)", "name": "dce-bench", "max_pool_size": \#(size), "lifetime_seconds": 900}"#
         let created = try await send(client, "POST", "/api/2020-10-01/bench/advertisers/bench/advertiser_campaigns/bench/ring_pools.json",
                                      body: body, contentType: "application/json", expect: 200)
         guard let key = created["ring_pool_key"] as? String else { throw BenchError("the pool answer has no ring_pool_key") }
-        // Allocation runs in the background: wait until the pool is full.
-        for _ in 0..<600 {
+        // Allocation runs in the background: wait until the pool is full (a large pool takes a while).
+        let deadline = ContinuousClock.now + .seconds(60 + size / 100)
+        while ContinuousClock.now < deadline {
             let shown = try await send(client, "GET", "/api/2020-10-01/bench/advertisers/bench/advertiser_campaigns/bench/ring_pools/\(id).json", expect: 200)
             if shown["allocation_state"] as? String != "pending" {
                 print("pool \(id): \(shown["size"] ?? 0) numbers")
@@ -62,7 +112,7 @@ struct LeasesBenchmark: AsyncParsableCommand {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw BenchError("the pool was not allocated within a minute")
+        throw BenchError("the pool of \(size) was not allocated in time")
     }
 
     struct Result: CustomStringConvertible {
@@ -72,6 +122,8 @@ struct LeasesBenchmark: AsyncParsableCommand {
         let failures: Int
         let seconds: Double
         let latencies: [Double]
+
+        var leasesPerSecond: Double { Double(leases) / seconds }
 
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
@@ -90,7 +142,8 @@ struct LeasesBenchmark: AsyncParsableCommand {
         }
     }
 
-    func storm(_ client: HTTPClient, key: String) async throws -> Result {
+    /// Sends `requests` number requests, spread over the pools of `keys` in turn.
+    func storm(_ client: HTTPClient, keys: [String]) async throws -> Result {
         let page = Data("https://bench.example/?utm_source=bench".utf8).base64EncodedString()
         let base = url, total = requests, width = concurrency
         let start = ContinuousClock.now
@@ -102,7 +155,7 @@ struct LeasesBenchmark: AsyncParsableCommand {
                 next += 1
                 group.addTask {
                     let began = ContinuousClock.now
-                    var request = HTTPClientRequest(url: "\(base)/api/v1/numbers?campaign_key=\(key)")
+                    var request = HTTPClientRequest(url: "\(base)/api/v1/numbers?campaign_key=\(keys[index % keys.count])")
                     request.method = .POST
                     request.headers.add(name: "Content-Type", value: "application/json")
                     request.body = .bytes(ByteBuffer(string: #"{"u": "\#(page)", "visitor_id": "bench-\#(index)-\#(UUID().uuidString)"}"#))
@@ -141,7 +194,7 @@ struct LeasesBenchmark: AsyncParsableCommand {
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await client.execute(request, timeout: .seconds(60))
+        let response = try await client.execute(request, timeout: .seconds(300))
         let data = try await response.body.collect(upTo: 16 << 20)
         guard Int(response.status.code) == expect else {
             throw BenchError("\(method) \(path) answered \(response.status.code): \(String(buffer: data))")

@@ -97,7 +97,7 @@ import Testing
             let others: [(String, String)] = [
                 (#"{"id_from_network": "1", "local_center": {"latitude": 45}}"#, "Latitude and Longitude are required together in Local Center."),
                 (#"{"id_from_network": "1", "local_center": {"zipcode": "00000"}}"#, "Unknown zipcode in Local Center."),
-                (#"{"id_from_network": "1", "max_pool_size": "many"}"#, "Max pool size must be an integer from 1 to 10000."),
+                (#"{"id_from_network": "1", "max_pool_size": "many"}"#, "Max pool size must be an integer from 1 to 100000."),
                 (#"{"name": "no id"}"#, "Id from network can't be blank."),
             ]
             for (body, message) in others {

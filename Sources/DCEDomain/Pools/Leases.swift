@@ -7,7 +7,8 @@ public struct LeasePolicy: Hashable, Sendable {
     public static let defaultLifetimeSeconds = 1800
     public static let lifetimeRange = 15...86_400
     public static let defaultMaxPoolSize = 2
-    public static let maxPoolSizeRange = 1...10_000
+    /// Picking a number reads one index entry, so a pool's size costs its leases nothing.
+    public static let maxPoolSizeRange = 1...100_000
     public static let attributionGraceSeconds: Int64 = 120
 
     public let lifetimeSeconds: Int

@@ -40,6 +40,10 @@ public enum LeaseOutcome: Hashable, Sendable {
 /// both succeed; the loser tries the next number. On PostgreSQL candidates are taken with
 /// `FOR UPDATE SKIP LOCKED`, so concurrent requests pick different numbers instead of
 /// queueing on one.
+///
+/// A number's `free_since` (NULL while leased) orders the pick: the first entry of the
+/// index of free numbers, whatever the pool's size. It is set with each lease and release,
+/// and corrected when an insert finds the number leased after all.
 public struct LeaseDesk: Sendable {
     let database: any Database
     private let committer: GroupCommitter<Never, Never>?
@@ -83,14 +87,16 @@ public struct LeaseDesk: Sendable {
                 }
                 let token = Token.random(length: 24)
                 let inserted = try await sql.raw("""
-                    INSERT INTO pool_leases (account_id, pool_id, number, token, visitor_id, session_tags, lifetime_seconds,
+                    INSERT INTO pool_leases (id, account_id, pool_id, number, token, visitor_id, session_tags, lifetime_seconds,
                                              leased_at, last_seen_at, expires_at)
-                    VALUES (\(bind: accountID.rawValue), \(bind: pool.id), \(bind: number), \(bind: token), \(bind: session.visitorID),
+                    VALUES (\(bind: Self.newLeaseID()), \(bind: accountID.rawValue), \(bind: pool.id), \(bind: number), \(bind: token), \(bind: session.visitorID),
                             \(bind: tagsJSON), \(bind: Int64(pool.lifetimeSeconds)), \(bind: now.millisecondsSince1970),
                             \(bind: now.millisecondsSince1970), \(bind: expires.millisecondsSince1970))
                     ON CONFLICT (account_id, number) WHERE released_at IS NULL DO NOTHING
                     RETURNING id
                     """).first()
+                // Leased either way: by this lease, or by one the number's free_since missed.
+                try await Self.markLeased(number, accountID: accountID, on: sql)
                 guard let inserted else { continue }
                 return .leased(Lease(
                     id: try inserted.decode(column: "id", as: Int64.self), token: token, poolID: pool.id,
@@ -101,6 +107,14 @@ public struct LeaseDesk: Sendable {
             try await sql.raw("UPDATE ring_pools SET misses = misses + 1 WHERE id = \(bind: pool.id)").run()
             return .miss(overflow: pool.allowOverflow ? pool.overflowNumber : nil)
         }
+    }
+
+    /// A lease's id names it to the page that holds it, and retreaver-js's tag calls carry
+    /// nothing else: so it is random, not a sequence a stranger could walk. Below 2^53, so
+    /// that a browser's numbers hold it exactly; 2^53 - 2^32 values, from the secure generator.
+    static func newLeaseID() -> Int64 {
+        var generator = SystemRandomNumberGenerator()
+        return Int64.random(in: (Int64(1) << 32)..<(Int64(1) << 53), using: &generator)
     }
 
     /// Keeps leases alive: each `(id, token)` pair that names a live lease gets a new
@@ -158,11 +172,11 @@ public struct LeaseDesk: Sendable {
             RETURNING account_id, number, expires_at
             """).all()
         for row in released {
+            let accountID = try row.decode(column: "account_id", as: String.self)
+            let number = try row.decode(column: "number", as: String.self)
             try await sql.raw("""
-                INSERT INTO pool_number_releases (account_id, number, released_at)
-                VALUES (\(bind: try row.decode(column: "account_id", as: String.self)), \(bind: try row.decode(column: "number", as: String.self)),
-                        \(bind: try row.decode(column: "expires_at", as: Int64.self)))
-                ON CONFLICT (account_id, number) DO UPDATE SET released_at = EXCLUDED.released_at
+                UPDATE tracking_numbers SET free_since = \(bind: try row.decode(column: "expires_at", as: Int64.self))
+                WHERE account_id = \(bind: accountID) AND number = \(bind: number)
                 """).run()
         }
     }
@@ -173,19 +187,29 @@ public struct LeaseDesk: Sendable {
         try await write { sql in try await Self.releaseExpired(pool: nil, now: now, engine: engine, on: sql) }
     }
 
-    /// The pool's least recently released number without a live lease (never-leased
-    /// numbers first), other than the overflow number.
+    /// The pool's least recently released free number (never-leased numbers first), other
+    /// than the overflow number: the first entry of `tracking_numbers_free` for the pool.
     static func freeNumber(pool: RingPool, accountID: AccountID, engine: DatabaseEngine, on sql: any SQLDatabase) async throws -> String? {
-        let lock: SQLQueryString = engine == .postgres ? "FOR UPDATE OF t SKIP LOCKED" : ""
-        return try await sql.raw("""
-            SELECT t.number FROM tracking_numbers t
-            LEFT JOIN pool_number_releases r ON r.account_id = t.account_id AND r.number = t.number
-            WHERE t.account_id = \(bind: accountID.rawValue) AND t.pool_id = \(bind: pool.key)
-              AND t.number <> \(bind: pool.overflowNumber?.e164 ?? "")
-              AND NOT EXISTS (SELECT 1 FROM pool_leases l WHERE l.account_id = t.account_id AND l.number = t.number AND l.released_at IS NULL)
-            ORDER BY COALESCE(r.released_at, 0), t.number
+        try await sql.raw(pickQuery(pool: pool, accountID: accountID, engine: engine)).first()
+            .map { try $0.decode(column: "number", as: String.self) }
+    }
+
+    /// The pick's statement, apart so that a test can ask each engine for its plan.
+    static func pickQuery(pool: RingPool, accountID: AccountID, engine: DatabaseEngine) -> SQLQueryString {
+        let lock: SQLQueryString = engine == .postgres ? "FOR UPDATE SKIP LOCKED" : ""
+        return """
+            SELECT number FROM tracking_numbers
+            WHERE account_id = \(bind: accountID.rawValue) AND pool_id = \(bind: pool.key) AND free_since IS NOT NULL
+              AND number <> \(bind: pool.overflowNumber?.e164 ?? "")
+            ORDER BY free_since, number
             LIMIT 1 \(lock)
-            """).first().map { try $0.decode(column: "number", as: String.self) }
+            """
+    }
+
+    static func markLeased(_ number: String, accountID: AccountID, on sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            UPDATE tracking_numbers SET free_since = NULL WHERE account_id = \(bind: accountID.rawValue) AND number = \(bind: number)
+            """).run()
     }
 
     static func decode(_ row: any SQLRow) throws -> Lease {

@@ -98,7 +98,8 @@ public struct RingPoolStore: Sendable {
         }
     }
 
-    /// Removes the pool; its numbers go back to the unassigned inventory. Returns whether it existed.
+    /// Removes the pool; its numbers go back to the unassigned inventory, free (their leases
+    /// go with the pool). Returns whether it existed.
     @discardableResult
     public func delete(_ idFromNetwork: String, in scope: RingPool.Scope, accountID: AccountID) async throws -> Bool {
         try await database.write { sql in
@@ -109,8 +110,9 @@ public struct RingPoolStore: Sendable {
                 RETURNING pool_key
                 """).first() else { return false }
             let key = try row.decode(column: "pool_key", as: String.self)
+            let now = Timestamp.now().millisecondsSince1970
             try await sql.raw("""
-                UPDATE tracking_numbers SET pool_id = NULL, updated_at = \(bind: Timestamp.now().millisecondsSince1970)
+                UPDATE tracking_numbers SET pool_id = NULL, updated_at = \(bind: now), free_since = COALESCE(free_since, \(bind: now))
                 WHERE account_id = \(bind: accountID.rawValue) AND pool_id = \(bind: key)
                 """).run()
             return true
