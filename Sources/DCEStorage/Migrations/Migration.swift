@@ -23,6 +23,7 @@ public enum Migrations {
         m004Integrations,
         m005NumberPools,
         m006CallFoldBounds,
+        m007LeasePicking,
         m009RawBodyBytes,
     ]
 
