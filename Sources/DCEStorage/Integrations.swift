@@ -5,7 +5,9 @@ import SQLKit
 /// One connection of an account to one vendor: its webhook URL is
 /// `/webhooks/<vendor>/<id>`. The secret authenticates deliveries (a URL or header token,
 /// RingCentral's verification token, or the Standard Webhooks signing key). It is stored
-/// as given, because signatures need it, and shown only once, when it is created.
+/// as given, because signatures need it, and shown only once, when it is created or set.
+/// Every new integration gets one; a row without one (made before secrets were required)
+/// accepts no deliveries until `setSecret` gives it one.
 public struct Integration: Sendable, Hashable {
     public let id: String
     public let accountID: AccountID
@@ -34,7 +36,7 @@ public struct IntegrationStore: Sendable {
 
     public init(database: any Database) { self.database = database }
 
-    public func create(accountID: AccountID, vendor: String, name: String, fieldMapping: [String: String], secret: String?) async throws -> Integration {
+    public func create(accountID: AccountID, vendor: String, name: String, fieldMapping: [String: String], secret: String) async throws -> Integration {
         let integration = Integration(
             id: Token.make(prefix: "int"), accountID: accountID, vendor: vendor, name: name,
             fieldMapping: fieldMapping, secret: secret, createdAt: .now()
@@ -65,6 +67,19 @@ public struct IntegrationStore: Sendable {
             try await sql.raw("""
                 SELECT * FROM integrations WHERE account_id = \(bind: accountID.rawValue) ORDER BY created_at, id
                 """).all().map(Self.decode)
+        }
+    }
+
+    /// Gives the account's integration a new secret; the old one stops working at once
+    /// (within the webhook route's short cache). Returns the integration, nil when the
+    /// account has no integration with this id.
+    public func setSecret(_ secret: String, id: String, accountID: AccountID) async throws -> Integration? {
+        try await database.write { sql in
+            try await sql.raw("""
+                UPDATE integrations SET secret = \(bind: secret)
+                WHERE id = \(bind: id) AND account_id = \(bind: accountID.rawValue)
+                RETURNING *
+                """).first().map(Self.decode)
         }
     }
 

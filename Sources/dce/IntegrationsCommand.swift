@@ -7,7 +7,7 @@ import Foundation
 struct IntegrationsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "integrations", abstract: "Connect an account to a vendor's webhooks.",
-        subcommands: [Add.self, List.self, Remove.self]
+        subcommands: [Add.self, List.self, SetSecret.self, Remove.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -19,7 +19,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
         @Option(help: "A name for the integration, unique in the account.") var name: String
         @Option(name: .customLong("map"), help: "Rename a parameter: dce-name=vendor-name (repeatable), e.g. call_id=callUUID.")
         var mappings: [String] = []
-        @Option(help: "The secret to use (RingCentral: the subscription's verification token). Default: a generated one.")
+        @Option(help: "The secret to use (RingCentral: give it to the subscription as its verificationToken). Default: a generated one.")
         var secret: String?
         @Option(help: "The address vendors reach dce at, for the printed URL.") var baseURL = "http://127.0.0.1:8080"
         @OptionGroup var options: DatabaseOptions
@@ -49,12 +49,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
                 let url = baseURL + integration.webhookPath
                 print("id\t\(integration.id)")
                 print("webhook_url\t\(url)")
-                if let secret = integration.secret {
-                    print("secret\t\(secret)")
-                    if spec.vendor != .ringcentral, spec.vendor != .native {
-                        print("url_with_token\t\(url)?token=\(IntegrationSpec.percentEncoded(secret))")
-                    }
-                }
+                SetSecret.printSecret(spec.secret, vendor: spec.vendor, url: url)
                 FileHandle.standardError.write(Data("integration \(integration.name) created; the secret is not shown again\n".utf8))
             }
         }
@@ -73,6 +68,47 @@ struct IntegrationsCommand: AsyncParsableCommand {
                 for integration in try await IntegrationStore(database: database).list(accountID: owner.id) {
                     print("\(integration.id)\t\(integration.vendor)\t\(integration.name)\t\(integration.webhookPath)")
                 }
+            }
+        }
+    }
+
+    struct SetSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-secret",
+            abstract: "Give an integration a new secret (shown once); the old one stops working. An integration made without a secret accepts deliveries only once it has one."
+        )
+        @Option(help: "The account's name.") var account: String
+        @Argument(help: "The integration's id (int_…).") var id: String
+        @Option(help: "The secret to use (RingCentral: give it to the subscription as its verificationToken). Default: a generated one.")
+        var secret: String?
+        @Option(help: "The address vendors reach dce at, for the printed URL.") var baseURL = "http://127.0.0.1:8080"
+        @OptionGroup var options: DatabaseOptions
+
+        func run() async throws {
+            if let secret {
+                do { try IntegrationSpec.validate(secret: secret) } catch { throw ValidationError(error.message) }
+            }
+            try await withDatabase(try Settings.resolve(options)) { database, _ in
+                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
+                    throw ValidationError(AccountError.unknownAccount(account).description)
+                }
+                let store = IntegrationStore(database: database)
+                guard let existing = try await store.integration(id: id), existing.accountID == owner.id,
+                      let vendor = Vendor(rawValue: existing.vendor)
+                else { throw ValidationError("no integration '\(id)' in account \(account)") }
+                let chosen = secret ?? IntegrationSpec.makeSecret(for: vendor)
+                guard try await store.setSecret(chosen, id: id, accountID: owner.id) != nil else {
+                    throw ValidationError("no integration '\(id)' in account \(account)")
+                }
+                Self.printSecret(chosen, vendor: vendor, url: baseURL + existing.webhookPath)
+                FileHandle.standardError.write(Data("integration \(existing.name) has a new secret; it is not shown again\n".utf8))
+            }
+        }
+
+        static func printSecret(_ secret: String, vendor: Vendor, url: String) {
+            print("secret\t\(secret)")
+            if vendor != .ringcentral, vendor != .native {
+                print("url_with_token\t\(url)?token=\(IntegrationSpec.percentEncoded(secret))")
             }
         }
     }

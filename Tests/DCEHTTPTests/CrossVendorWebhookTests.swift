@@ -19,7 +19,7 @@ import Testing
                 uri: ringba.path("event=Incoming&call_id=RGB-42&caller_id=%2B13055551212&inbound_number=%2B18774443333&call_date_time=2024-01-15T10%3A00%3A00Z"),
                 method: .get)
             let session = #"{"event": "/restapi/v1.0/account/~/telephony/sessions", "body": {"sequence": 1, "sessionId": "S-42", "eventTime": "2024-01-15T10:00:02Z", "parties": [{"id": "p1", "direction": "Inbound", "from": {"phoneNumber": "+13055551212"}, "to": {"phoneNumber": "+18774443333"}, "status": {"code": "Setup"}}]}}"#
-            let setup = try await client.execute(uri: rc.path, method: .post, headers: .json, body: .json(session))
+            let setup = try await client.execute(uri: rc.path, method: .post, headers: rc.verified, body: .json(session))
             let conversion = try await client.execute(uri: ringba.path("call_id=RGB-42&call_revenue=45.50&sale_successful=yes"), method: .post)
             let again = try await client.execute(uri: ringba.path("call_id=RGB-42&call_revenue=45.50&sale_successful=yes"), method: .post)
             // validate

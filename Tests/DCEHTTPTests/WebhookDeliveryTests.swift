@@ -113,7 +113,7 @@ import Testing
             let byLabel = #"{"event": "Notify_CallSession", "body": {"sessionId": "S-1", "recordingId": "R-1", "parties": [{"from": {"number": "+13055551212"}, "to": {"number": "+18005550000"}, "state": {"name": "Setup"}, "uiCallInfo": {"primary": {"type": "InDIDLabel", "value": "+14155550100"}}}]}}"#
             let byCTN = #"{"event": "Notify_CallSession", "body": {"sessionId": "S-2", "parties": [{"from": {"number": "+13055551213"}, "to": {"number": "+18774443333"}, "state": {"name": "Setup"}}]}}"#
             for (body, session) in [(byLabel, "S-1"), (byCTN, "S-2")] {
-                let response = try await client.execute(uri: rc.path, method: .post, headers: .json, body: .json(body))
+                let response = try await client.execute(uri: rc.path, method: .post, headers: rc.verified, body: .json(body))
                 #expect(response.status == .ok)
                 let callID = try #require((response.json["results"] as? [[String: Any]])?.first?["call_id"] as? String)
                 let call = try await Self.call(client, key: account.key, id: callID)

@@ -1,3 +1,4 @@
+import DCEStorage
 import DCEVendors
 import Foundation
 
@@ -6,9 +7,10 @@ public struct IntegrationSpec: Sendable {
     public let vendor: Vendor
     public let name: String
     public let fieldMapping: [String: String]
-    /// The given secret, or a generated Standard Webhooks secret. RingCentral keeps none
-    /// unless one is given: its verification token is chosen when subscribing.
-    public let secret: String?
+    /// The given secret, or a generated one: every integration has a secret, so that no
+    /// webhook URL takes deliveries from whoever knows it. RingCentral's is the verification
+    /// token to give its subscription: letters and digits, well within its 64 characters.
+    public let secret: String
 
     /// The dce names each vendor's field mapping may rename.
     public static func mappableNames(_ vendor: Vendor) -> Set<String> {
@@ -44,15 +46,22 @@ public struct IntegrationSpec: Sendable {
         if let zone = mapping["timezone"], TimeZone(identifier: zone) == nil {
             throw .invalid("field_mapping.timezone", "'\(zone)' is not a time zone")
         }
-        if let secret {
-            guard (16...256).contains(secret.count), !secret.contains(where: { $0.isWhitespace }) else {
-                throw .invalid("secret", "must be 16 to 256 characters without spaces")
-            }
-        }
+        if let secret { try Self.validate(secret: secret) }
         self.vendor = vendor
         self.name = name
         self.fieldMapping = mapping
-        self.secret = secret ?? (vendor == .ringcentral ? nil : StandardWebhooks.makeSecret())
+        self.secret = secret ?? Self.makeSecret(for: vendor)
+    }
+
+    public static func makeSecret(for vendor: Vendor) -> String {
+        vendor == .ringcentral ? Token.random(length: 32) : StandardWebhooks.makeSecret()
+    }
+
+    /// A secret the operator chose: long enough not to be guessed, and one token.
+    public static func validate(secret: String) throws(VendorError) {
+        guard (16...256).contains(secret.count), !secret.contains(where: { $0.isWhitespace }) else {
+            throw .invalid("secret", "must be 16 to 256 characters without spaces")
+        }
     }
 
     static func usesURLToken(_ vendor: String) -> Bool {

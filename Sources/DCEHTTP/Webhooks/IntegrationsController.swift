@@ -17,6 +17,7 @@ struct IntegrationsController {
         routes.post("integrations", use: create)
         routes.get("integrations/{id}", use: show)
         routes.delete("integrations/{id}", use: delete)
+        routes.post("integrations/{id}/secret", use: setSecret)
         return routes
     }
 
@@ -74,6 +75,37 @@ struct IntegrationsController {
             throw APIError.notFound("no integration with id '\(id)'")
         }
         return try JSONResponse(IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: false)).response(from: request, context: context)
+    }
+
+    /// A new secret, given in `{"secret": …}` or generated, shown in this answer only. An
+    /// integration made without one (by an older dce) takes deliveries once it has one.
+    @Sendable func setSecret(request: Request, context: AppRequestContext) async throws -> Response {
+        let accountID = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        let body = try await CollectedBody.collect(request, limit: 8 * 1024)
+        if body.truncated { throw APIError.tooLarge("the body is larger than 8 KiB") }
+        struct SecretInput: Decodable { let secret: String? }
+        var chosen: String?
+        let text = String(decoding: body.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if !text.isEmpty {
+            do {
+                chosen = try JSONDecoder().decode(SecretInput.self, from: Data(text.utf8)).secret
+            } catch {
+                throw APIError.badRequest("the body is not a JSON object with an optional 'secret' string", field: "secret", code: "malformed_json")
+            }
+        }
+        if let chosen {
+            do { try IntegrationSpec.validate(secret: chosen) } catch {
+                throw APIError.badRequest(error.message, field: error.field, code: error.code)
+            }
+        }
+        guard let existing = try await store.integration(id: id), existing.accountID == accountID,
+              let vendor = Vendor(rawValue: existing.vendor)
+        else { throw APIError.notFound("no integration with id '\(id)'") }
+        guard let updated = try await store.setSecret(chosen ?? IntegrationSpec.makeSecret(for: vendor), id: id, accountID: accountID) else {
+            throw APIError.notFound("no integration with id '\(id)'")
+        }
+        return try JSONResponse(IntegrationJSON(updated, base: Self.baseURL(request), revealSecret: true)).response(from: request, context: context)
     }
 
     @Sendable func delete(request: Request, context: AppRequestContext) async throws -> Response {

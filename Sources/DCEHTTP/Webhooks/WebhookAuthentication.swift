@@ -18,9 +18,10 @@ extension HTTPField.Name {
 ///
 /// - A delivery with Standard Webhooks headers must carry a valid signature made with the
 ///   integration's secret, at most 5 minutes old.
-/// - Otherwise RingCentral presents its subscription's `Verification-Token` (checked when
-///   the integration has a secret), and every other vendor the secret as `?token=` in the
-///   URL or in the `X-DCE-Token` header.
+/// - Otherwise RingCentral presents its subscription's `Verification-Token`, and every
+///   other vendor the secret as `?token=` in the URL or in the `X-DCE-Token` header. An
+///   integration without a secret (made by an older dce) accepts nothing until it has one.
+///   RingCentral's `Validation-Token` handshake is answered before this: it writes nothing.
 ///
 /// Tokens are compared in constant time. A failure is logged without the secret and
 /// answered 401; the delivery is not processed.
@@ -45,7 +46,11 @@ enum WebhookAuthentication {
         }
         guard vendor != .native else { throw Failure(reason: "native deliveries must be signed (webhook-id, webhook-timestamp, webhook-signature)") }
         if vendor == .ringcentral {
-            guard let secret = integration.secret else { return }
+            // Integrations made before every one had a secret take nothing until given one.
+            guard let secret = integration.secret else {
+                throw Failure(reason: "this RingCentral integration has no verification token: set one with "
+                    + "'dce integrations set-secret' and give it to the subscription as its verificationToken")
+            }
             guard let presented = headers[.verificationToken] ?? query["token"] else {
                 throw Failure(reason: "the Verification-Token header is missing")
             }
@@ -68,16 +73,28 @@ enum StoredRequest {
         KeptHeaders.from(request).filter { !secretHeaders.contains($0.key.lowercased()) }
     }
 
-    /// The path with the query string's `token` value replaced by `***`.
+    /// The path with the value of every query parameter named `token` replaced by `***`.
+    /// Names are compared once decoded, as authentication reads them: `%74oken=` is a token.
     static func path(_ request: Request) -> String {
         guard let query = request.uri.query, !query.isEmpty else { return request.uri.path }
-        if !query.hasPrefix("token="), !query.contains("&token=") { return request.uri.path + "?" + query }
+        return request.uri.path + "?" + redacted(query: query)
+    }
+
+    static func redacted(query: String) -> String {
         // Split on bytes: splitting a String by Character looks for grapheme boundaries.
-        var kept: [UInt8] = Array(request.uri.path.utf8) + [UInt8(ascii: "?")]
+        var kept: [UInt8] = []
         for (index, pair) in query.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: false).enumerated() {
             if index > 0 { kept.append(UInt8(ascii: "&")) }
-            if pair.starts(with: "token=".utf8) { kept += "token=***".utf8 } else { kept += pair }
+            let name = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)[0]
+            if isToken(name: name) { kept += "token=***".utf8 } else { kept += pair }
         }
         return String(decoding: kept, as: UTF8.self)
+    }
+
+    /// Whether a parameter name, decoded the way the query is read for authentication,
+    /// is `token`. Most names carry no escape and are compared as they are.
+    static func isToken(name: Substring.UTF8View) -> Bool {
+        if !name.contains(UInt8(ascii: "%")), !name.contains(UInt8(ascii: "+")) { return name.elementsEqual("token".utf8) }
+        return FlatFields.form(String(decoding: name, as: UTF8.self) + "=").values["token"] != nil
     }
 }

@@ -41,6 +41,13 @@ struct TestIntegration {
 
     struct CreationFailed: Error { let status: Int; let body: String }
 
+    /// JSON headers with RingCentral's `Verification-Token`: this integration's secret.
+    var verified: HTTPFields {
+        var fields = HTTPFields.json
+        fields[HTTPField.Name("Verification-Token")!] = secret ?? ""
+        return fields
+    }
+
     /// Standard Webhooks headers for `body`, signed with this integration's secret.
     func signed(_ body: String, id: String = "msg_1", timestamp: Int64 = Int64(Date().timeIntervalSince1970), contentType: String = "application/json") -> HTTPFields {
         var fields: HTTPFields = [.contentType: contentType]
