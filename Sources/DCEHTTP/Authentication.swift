@@ -19,6 +19,7 @@ enum PresentedKey {
 
 extension HTTPField.Name {
     static let xAPIKey = HTTPField.Name("X-API-Key")!
+    static let xForwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 }
 
 /// Admits requests that carry a valid, unrevoked API key, and records whose it is.

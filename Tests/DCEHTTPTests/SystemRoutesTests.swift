@@ -26,7 +26,7 @@ import Testing
             _ = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key),
                                          body: .json(#"{"idempotency_key": "k", "external_call_id": "c"}"#))
             _ = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key), body: .json("{bad"))
-            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: .bearer(TestApp.adminKey))
             #expect(metrics.status == .ok)
             let text = metrics.text
             #expect(text.contains(#"dce_http_requests_total{method="POST",route="/v1/events",status="200"} 1"#))

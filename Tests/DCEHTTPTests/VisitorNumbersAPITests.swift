@@ -161,7 +161,7 @@ import Testing
             #expect(shown.json["misses"] as? Int == 1)
             #expect(shown.json["leased"] as? Int == 1)
             #expect(shown.json["overflow_number"] as? String == "+18665550101")
-            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: .bearer(TestApp.adminKey))
             func gauge(_ name: String) -> Double? {
                 metrics.text.split(separator: "\n").first { $0.hasPrefix("\(name){") && $0.contains("pool=\"\(id)\"") }
                     .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }

@@ -40,7 +40,7 @@ import Testing
             #expect(call["tracking_number"] as? String == "+15557654321")
             #expect(call["duration_seconds"] as? Int == 180)
             #expect(call["event_count"] as? Int == 1)
-            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: .bearer(TestApp.adminKey)).text
             #expect(metrics.contains(#"dce_webhooks_total{vendor="ringba",outcome="accepted"} 1"#))
             #expect(metrics.contains(#"dce_webhooks_total{vendor="ringba",outcome="duplicate"} 2"#))
         }

@@ -5,11 +5,12 @@ import Hummingbird
 import Mustache
 
 /// `/dashboard`: a server-rendered overview of one account's calls. A browser signs in
-/// with an API key, kept in an HTTP-only cookie scoped to the dashboard.
+/// with an API key and gets a session: its cookie holds a random id, never the key.
 struct DashboardController {
     let services: AppServices
     let templates: MustacheLibrary
-    static let cookieName = "dce_dashboard_key"
+    static let cookieName = "dce_dashboard_session"
+    var sessions: DashboardSessions { DashboardSessions(database: services.database) }
     static let pageSize = 50
 
     func register(on router: Router<AppRequestContext>) {
@@ -20,8 +21,8 @@ struct DashboardController {
     }
 
     @Sendable func show(request: Request, context: AppRequestContext) async throws -> Response {
-        guard let key = request.cookies[Self.cookieName]?.value,
-              let accountID = try await services.accounts.authenticate(key: key),
+        guard let sessionID = request.cookies[Self.cookieName]?.value,
+              let accountID = try await sessions.account(sessionID: sessionID),
               let account = try await services.accounts.account(id: accountID)
         else { return html(templates.render(["title": "Sign in"], withTemplate: "login")) }
 
@@ -52,7 +53,7 @@ struct DashboardController {
 
     @Sendable func loginPage(request: Request, context: AppRequestContext) async throws -> Response {
         if services.allowsLoginLinks, let key = request.uri.queryParameters.string("key") {
-            return try await signIn(key: key)
+            return try await signIn(key: key, request: request)
         }
         return html(templates.render(["title": "Sign in"], withTemplate: "login"))
     }
@@ -60,24 +61,43 @@ struct DashboardController {
     @Sendable func login(request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await CollectedBody.collect(request, limit: 8 * 1024)
         let form = FormFields(String(decoding: body.bytes, as: UTF8.self))
-        return try await signIn(key: form["key"] ?? "")
+        return try await signIn(key: form["key"] ?? "", request: request)
     }
 
+    /// Deletes the session on the server, so a copy of the cookie stops working too.
     @Sendable func logout(request: Request, context: AppRequestContext) async throws -> Response {
+        if let sessionID = request.cookies[Self.cookieName]?.value { try await sessions.close(sessionID: sessionID) }
         var headers: HTTPFields = [.location: "/dashboard"]
-        headers[.setCookie] = "\(Self.cookieName)=; Path=/dashboard; Max-Age=0; HttpOnly; SameSite=Strict"
+        headers[.setCookie] = Self.cookie(value: "", maxAge: 0, request: request)
         return Response(status: .seeOther, headers: headers)
     }
 
-    private func signIn(key: String) async throws -> Response {
-        guard try await services.accounts.authenticate(key: key) != nil else {
+    private func signIn(key: String, request: Request) async throws -> Response {
+        guard let session = try await sessions.open(key: key) else {
             var response = html(templates.render(["title": "Sign in", "error": "That API key is not valid or has been revoked."], withTemplate: "login"))
             response.status = .unauthorized
             return response
         }
         var headers: HTTPFields = [.location: "/dashboard"]
-        headers[.setCookie] = "\(Self.cookieName)=\(key); Path=/dashboard; HttpOnly; SameSite=Strict"
+        headers[.setCookie] = Self.cookie(value: session.id, maxAge: sessions.lifetimeSeconds, request: request)
         return Response(status: .seeOther, headers: headers)
+    }
+
+    /// Lax, not Strict: a link to the dashboard from elsewhere opens it signed in, while a
+    /// cross-site POST (logout, sign-in) still carries no cookie.
+    static func cookie(value: String, maxAge: Int64, request: Request) -> String {
+        var cookie = "\(cookieName)=\(value); Path=/dashboard; Max-Age=\(maxAge); HttpOnly; SameSite=Lax"
+        if cameOverHTTPS(request) { cookie += "; Secure" }
+        return cookie
+    }
+
+    /// HTTPS to dce itself, or to the proxy in front of it (`X-Forwarded-Proto: https`;
+    /// the first value is the client's hop).
+    static func cameOverHTTPS(_ request: Request) -> Bool {
+        if request.head.scheme?.lowercased() == "https" { return true }
+        guard let forwarded = request.headers[.xForwardedProto] else { return false }
+        let first = forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return first == "https"
     }
 
     private func html(_ text: String?) -> Response {

@@ -2,13 +2,16 @@ import DCEStorage
 import Foundation
 import Hummingbird
 
-/// `/health`, `/metrics`, `/openapi.yaml`: open to all, no account data.
+/// `/health` and `/openapi.yaml`, open to all; `/metrics`, behind the admin key: its
+/// figures (pool sizes, traffic by vendor) are the operator's business.
 struct SystemController {
     let services: AppServices
 
     func register(on router: Router<AppRequestContext>) {
         router.get("health", use: health)
-        router.get("metrics", use: metrics)
+        router.group()
+            .add(middleware: AdminAuthenticator(adminKeyHash: services.adminKeyHash))
+            .get("metrics", use: metrics)
         router.get("openapi.yaml", use: openAPI)
     }
 

@@ -102,8 +102,9 @@ enum GeoData {
 }
 
 extension AppMetrics {
+    /// Pools are labelled by their numeric id only: no account, no public pool key.
     func poolGauges(pool: RingPool, accountID: AccountID, statistics: PoolStatistics) {
-        let dimensions = [("account", accountID.rawValue), ("pool", String(pool.id))]
+        let dimensions = [("pool", String(pool.id))]
         Gauge(label: "dce_pool_size", dimensions: dimensions, factory: factory).record(statistics.size)
         Gauge(label: "dce_pool_leased", dimensions: dimensions, factory: factory).record(statistics.leased)
         Gauge(label: "dce_pool_free", dimensions: dimensions, factory: factory).record(statistics.free)
@@ -111,7 +112,7 @@ extension AppMetrics {
     }
 
     func poolLease(pool: RingPool, accountID: AccountID, outcome: LeaseOutcome) {
-        let dimensions = [("account", accountID.rawValue), ("pool", String(pool.id))]
+        let dimensions = [("pool", String(pool.id))]
         switch outcome {
         case .leased: counter("dce_pool_leases_total", dimensions).increment()
         case .renewed: counter("dce_pool_renewals_total", dimensions).increment()

@@ -6,6 +6,10 @@ import Hummingbird
 /// retreaver-js's tag calls on a leased number (`number.add_tags`, `replace_tags`,
 /// `remove_tags`, `remove_tags_by_keys`, `clear_tags`): `{tag_values | tag_keys | all, ids,
 /// campaign_key}`. The session's tags are what a call to the number will carry.
+///
+/// retreaver-js sends nothing but the lease's id with these calls, so the id is what proves
+/// the caller holds the lease: it is random (`LeaseDesk.newLeaseID`), given only to the page
+/// that leased the number, and names only a live lease of the campaign named with it.
 struct VisitorTagsController {
     let services: AppServices
 

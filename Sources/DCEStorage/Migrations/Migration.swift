@@ -24,6 +24,7 @@ public enum Migrations {
         m005NumberPools,
         m006CallFoldBounds,
         m007LeasePicking,
+        m008DashboardSessions,
         m009RawBodyBytes,
     ]
 
