@@ -40,6 +40,9 @@ public struct InboundRequest: Sendable {
 public struct IncomingEvent: Sendable {
     public var event: CallEvent
     public var payload: String
+    /// The event is the whole request body: its payload is not stored a second time but
+    /// read back from the request (`StoredPayload`).
+    public var payloadIsRequestBody = false
     /// For an event without a campaign that the account's numbers decide (RingCentral):
     /// looked up when the event is written (`CampaignAttribution`).
     public var campaignLookup: CampaignLookup?
@@ -48,6 +51,27 @@ public struct IncomingEvent: Sendable {
         self.event = event
         self.payload = payload
         self.campaignLookup = campaignLookup
+    }
+
+    /// An event that is its request's whole body (one native event, one ribbon event).
+    public static func wholeBody(_ event: CallEvent) -> IncomingEvent {
+        var incoming = IncomingEvent(event: event, payload: "")
+        incoming.payloadIsRequestBody = true
+        return incoming
+    }
+}
+
+/// An event's payload as stored: its own text, or (as an empty text) a reference to its
+/// request's body, which the request store already holds.
+enum StoredPayload {
+    /// The columns to select for `text(_:)`, with `e` the event and `q` its request.
+    static let columns = "e.payload, CASE WHEN e.payload = '' THEN q.body END AS request_body, q.body_encoding"
+    static let join = "JOIN inbound_requests q ON q.id = e.request_id"
+
+    static func text(_ row: any SQLRow) throws -> String {
+        let payload = try row.decode(column: "payload", as: String.self)
+        guard payload.isEmpty else { return payload }
+        return StoredBody.shown(try StoredBody.bytes(row, column: "request_body"))
     }
 }
 

@@ -75,9 +75,11 @@ public struct Ledger: Sendable {
     public func events(of id: CallID, accountID: AccountID) async throws -> [StoredEvent] {
         try await database.read { sql in
             try await sql.raw("""
-                SELECT id, source, idempotency_key, external_call_id, event_type, occurred_at, received_at, payload, normalized
-                FROM raw_events WHERE call_id = \(bind: id.rawValue) AND account_id = \(bind: accountID.rawValue)
-                ORDER BY occurred_at, id
+                SELECT e.id, e.source, e.idempotency_key, e.external_call_id, e.event_type, e.occurred_at, e.received_at,
+                       e.normalized, \(unsafeRaw: StoredPayload.columns)
+                FROM raw_events e \(unsafeRaw: StoredPayload.join)
+                WHERE e.call_id = \(bind: id.rawValue) AND e.account_id = \(bind: accountID.rawValue)
+                ORDER BY e.occurred_at, e.id
                 """).all().map { row in
                 StoredEvent(
                     id: try row.decode(column: "id", as: Int64.self),
@@ -87,7 +89,7 @@ public struct Ledger: Sendable {
                     type: try row.decode(column: "event_type", as: String?.self),
                     occurredAt: Timestamp(millisecondsSince1970: try row.decode(column: "occurred_at", as: Int64.self)),
                     receivedAt: Timestamp(millisecondsSince1970: try row.decode(column: "received_at", as: Int64.self)),
-                    payload: try row.decode(column: "payload", as: String.self),
+                    payload: try StoredPayload.text(row),
                     fields: try CallFields(storedJSON: try row.decode(column: "normalized", as: String.self))
                 )
             }

@@ -264,7 +264,7 @@ enum LedgerBatch {
                 insert.append([
                     .text(pending.accountID.rawValue), .text(pending.requestID), .text(event.source.rawValue), .text(event.idempotencyKey),
                     .text(event.externalCallID), Cell(event.type), .integer(event.occurredAt.millisecondsSince1970),
-                    .integer(pending.receivedAt.millisecondsSince1970), .text(pending.incoming.payload), .text(pending.normalized), .text(pending.callID.rawValue),
+                    .integer(pending.receivedAt.millisecondsSince1970), .text(pending.incoming.payloadIsRequestBody ? "" : pending.incoming.payload), .text(pending.normalized), .text(pending.callID.rawValue),
                 ])
             }
             let rows = try await insert.all(on: sql)

@@ -68,7 +68,8 @@ struct EventsController {
             }
             return (events, true)
         }
-        return ([try event(from: object, path: nil, receivedAt: receivedAt)], false)
+        // One event is the whole body, which the request store keeps already.
+        return ([.wholeBody(try event(from: object, path: nil, receivedAt: receivedAt).event)], false)
     }
 
     static func event(from item: Any, path: String?, receivedAt: Timestamp) throws -> IncomingEvent {

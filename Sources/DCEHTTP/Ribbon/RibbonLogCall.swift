@@ -32,7 +32,7 @@ extension RibbonController {
             throw RibbonGate.limitReached(limit)
         }
         let event = parsed.callEvent(claim: claim)
-        let outcome = try await services.ledger.append([IncomingEvent(event: event, payload: payload)],
+        let outcome = try await services.ledger.append([.wholeBody(event)],
                                                        accountID: client.accountID, request: inbound)[0]
         services.metrics.eventsIngested(source: Source.exotel.rawValue, count: 1, duplicates: outcome.duplicate ? 1 : 0)
         let logID = try await sessions.log(event: parsed.event, sessionID: claim.sessionID, callID: outcome.callID,

@@ -266,8 +266,9 @@ public struct RibbonReports: Sendable {
                 SELECT COUNT(*) AS n FROM ribbon_call_logs l JOIN ribbon_sessions s ON s.session_id = l.session_id WHERE \(conditions)
                 """).first()?.decode(column: "n", as: Int64.self) ?? 0
             let entries = try await sql.raw("""
-                SELECT l.log_id, l.event, l.occurred_at, l.session_id, r.payload
-                FROM ribbon_call_logs l JOIN ribbon_sessions s ON s.session_id = l.session_id JOIN raw_events r ON r.id = l.raw_event_id
+                SELECT l.log_id, l.event, l.occurred_at, l.session_id, \(unsafeRaw: StoredPayload.columns)
+                FROM ribbon_call_logs l JOIN ribbon_sessions s ON s.session_id = l.session_id JOIN raw_events e ON e.id = l.raw_event_id
+                \(unsafeRaw: StoredPayload.join)
                 WHERE \(conditions) ORDER BY l.occurred_at DESC, l.raw_event_id DESC LIMIT \(bind: limit) OFFSET \(bind: offset)
                 """).all().map(Self.decodeLog)
             return (entries, Int(total))
@@ -280,8 +281,8 @@ public struct RibbonReports: Sendable {
         return try await database.read { sql in
             let list = sessionIDs.map { id -> SQLQueryString in "\(bind: id)" }.joined(separator: ", ")
             return try await sql.raw("""
-                SELECT l.log_id, l.event, l.occurred_at, l.session_id, r.payload
-                FROM ribbon_call_logs l JOIN raw_events r ON r.id = l.raw_event_id
+                SELECT l.log_id, l.event, l.occurred_at, l.session_id, \(unsafeRaw: StoredPayload.columns)
+                FROM ribbon_call_logs l JOIN raw_events e ON e.id = l.raw_event_id \(unsafeRaw: StoredPayload.join)
                 WHERE l.account_id = \(bind: accountID.rawValue) AND l.session_id IN (\(list))
                 ORDER BY l.occurred_at ASC, l.raw_event_id ASC
                 """).all().map(Self.decodeLog)
@@ -294,7 +295,7 @@ public struct RibbonReports: Sendable {
             event: try row.decode(column: "event", as: String.self),
             occurredAt: Timestamp(millisecondsSince1970: try row.decode(column: "occurred_at", as: Int64.self)),
             sessionID: try row.decode(column: "session_id", as: String.self),
-            payload: (try? JSONTree(text: try row.decode(column: "payload", as: String.self))) ?? .null
+            payload: (try? JSONTree(text: try StoredPayload.text(row))) ?? .null
         )
     }
 
