@@ -29,9 +29,9 @@ public struct NumberInventory: Sendable {
         let now = Timestamp.now()
         return try await database.write { sql in
             let inserted = try await sql.raw("""
-                INSERT INTO tracking_numbers (account_id, number, label, campaign_id, pool_id, kind, area_code, state, created_at, updated_at)
+                INSERT INTO tracking_numbers (account_id, number, label, campaign_id, pool_id, kind, number_use, area_code, state, created_at, updated_at)
                 VALUES (\(bind: accountID.rawValue), \(bind: number.number.e164), \(bind: number.label), \(bind: number.campaignID),
-                        \(bind: number.poolID), \(bind: number.kind.rawValue), \(bind: number.areaCode), \(bind: number.state),
+                        \(bind: number.poolID), \(bind: number.kind.rawValue), \(bind: number.use.rawValue), \(bind: number.areaCode), \(bind: number.state),
                         \(bind: now.millisecondsSince1970), \(bind: now.millisecondsSince1970))
                 ON CONFLICT (account_id, number) DO NOTHING
                 RETURNING number
@@ -63,13 +63,13 @@ public struct NumberInventory: Sendable {
             SELECT created_at FROM tracking_numbers WHERE account_id = \(bind: accountID.rawValue) AND number = \(bind: number.number.e164)
             """).first().map { try $0.decode(column: "created_at", as: Int64.self) }
         try await sql.raw("""
-            INSERT INTO tracking_numbers (account_id, number, label, campaign_id, pool_id, kind, area_code, state, created_at, updated_at)
+            INSERT INTO tracking_numbers (account_id, number, label, campaign_id, pool_id, kind, number_use, area_code, state, created_at, updated_at)
             VALUES (\(bind: accountID.rawValue), \(bind: number.number.e164), \(bind: number.label), \(bind: number.campaignID),
-                    \(bind: number.poolID), \(bind: number.kind.rawValue), \(bind: number.areaCode), \(bind: number.state),
+                    \(bind: number.poolID), \(bind: number.kind.rawValue), \(bind: number.use.rawValue), \(bind: number.areaCode), \(bind: number.state),
                     \(bind: now), \(bind: now))
             ON CONFLICT (account_id, number) DO UPDATE SET
                 label = EXCLUDED.label, campaign_id = EXCLUDED.campaign_id, pool_id = EXCLUDED.pool_id,
-                kind = EXCLUDED.kind, area_code = EXCLUDED.area_code, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+                kind = EXCLUDED.kind, number_use = EXCLUDED.number_use, area_code = EXCLUDED.area_code, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
             """).run()
         let stored = StoredTrackingNumber(
             number: number,
@@ -102,6 +102,7 @@ public struct NumberInventory: Sendable {
         public var campaignID: String?
         public var poolID: String?
         public var kind: TrackingNumber.Kind?
+        public var use: TrackingNumber.Use?
         /// Numbers after this one, in E.164 order.
         public var after: PhoneNumber?
         public var limit: Int
@@ -121,6 +122,7 @@ public struct NumberInventory: Sendable {
             if let campaign = filter.campaignID { conditions.append("campaign_id = \(bind: campaign)") }
             if let pool = filter.poolID { conditions.append("pool_id = \(bind: pool)") }
             if let kind = filter.kind { conditions.append("kind = \(bind: kind.rawValue)") }
+            if let use = filter.use { conditions.append("number_use = \(bind: use.rawValue)") }
             if let after = filter.after { conditions.append("number > \(bind: after.e164)") }
             return try await sql.raw("""
                 SELECT * FROM tracking_numbers WHERE \(conditions.joined(separator: " AND "))
@@ -139,7 +141,8 @@ public struct NumberInventory: Sendable {
                 poolID: try row.decode(column: "pool_id", as: String?.self),
                 kind: TrackingNumber.Kind(rawValue: try row.decode(column: "kind", as: String.self)),
                 areaCode: try row.decode(column: "area_code", as: String?.self),
-                state: try row.decode(column: "state", as: String?.self)
+                state: try row.decode(column: "state", as: String?.self),
+                use: TrackingNumber.Use(rawValue: try row.decode(column: "number_use", as: String.self))
             ),
             createdAt: Timestamp(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
             updatedAt: Timestamp(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self))

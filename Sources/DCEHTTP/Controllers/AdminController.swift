@@ -108,7 +108,9 @@ func decodeJSON<T: Decodable>(_ request: Request, context: AppRequestContext, li
     let body = try await CollectedBody.collect(request, limit: limit)
     if body.truncated { throw APIError.tooLarge("the body is larger than \(limit) bytes") }
     do {
-        return try JSONDecoder().decode(T.self, from: Data(body.bytes))
+        let value = try JSONDecoder().decode(T.self, from: Data(body.bytes))
+        try IngestChecks.requireStorableText(json: body.bytes)
+        return value
     } catch let error as DecodingError {
         if case .dataCorrupted(let c) = error, c.codingPath.isEmpty {
             throw APIError.badRequest("the body is not valid JSON", code: "malformed_json")

@@ -1,4 +1,5 @@
 import DCEDomain
+import Foundation
 import DCEStorage
 
 /// Checks every ingestion route makes on what it read, before anything is appended.
@@ -9,6 +10,27 @@ enum IngestChecks {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw APIError.badRequest("the body is not valid UTF-8", code: "invalid_encoding")
         }
+    }
+
+    /// A JSON body whose strings hold a NUL character (`\u0000`) is refused, naming where:
+    /// the text columns it would be written to cannot hold one.
+    static func requireStorableText(json bytes: [UInt8]) throws {
+        guard containsEscapedNUL(bytes),
+              let tree = try? JSONDecoder().decode(JSONTree.self, from: Data(bytes)),
+              let path = tree.pathWithUnstorableText()
+        else { return }
+        throw APIError.badRequest("\(path): contains a NUL character", field: path, code: "invalid_field")
+    }
+
+    /// Whether the text holds `\u0000`, the only way valid JSON spells a NUL: a cheap scan
+    /// before the document is read again to find where.
+    static func containsEscapedNUL(_ bytes: [UInt8]) -> Bool {
+        let escape = Array(#"\u0000"#.utf8)
+        guard bytes.count >= escape.count else { return false }
+        for start in 0...(bytes.count - escape.count) where bytes[start] == escape[0] && Array(bytes[start..<start + escape.count]) == escape {
+            return true
+        }
+        return false
     }
 
     /// A NUL character in a field that the ledger stores as text is refused, naming the

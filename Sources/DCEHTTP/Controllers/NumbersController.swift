@@ -31,6 +31,9 @@ struct NumbersController {
             }
             filter.kind = parsed
         }
+        if let use = parameters.string("use") {
+            filter.use = try NumberInput.use(use)
+        }
         filter.limit = try parameters.integer("limit", in: 1...1000) ?? 100
         if let cursor = parameters.string("cursor") {
             filter.after = try NumberInput.phone(cursor, field: "cursor")
@@ -86,7 +89,7 @@ struct NumbersController {
     }
 
     /// `POST /v1/numbers/import` with a CSV body whose header names the columns:
-    /// `number` (required), `label`, `campaign_id`, `pool_id`, `kind`, `area_code`, `state`.
+    /// `number` (required), `label`, `campaign_id`, `pool_id`, `kind`, `use`, `area_code`, `state`.
     /// All rows or none: a bad row is a 400 naming its line and column.
     @Sendable func importCSV(request: Request, context: AppRequestContext) async throws -> Response {
         let accountID = try context.requireAccount()
@@ -96,7 +99,7 @@ struct NumbersController {
         guard let header = rows.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }), header.contains("number") else {
             throw APIError.badRequest("the first line must be a header naming at least the 'number' column", field: "number")
         }
-        let known: Set<String> = ["number", "label", "campaign_id", "pool_id", "kind", "area_code", "state"]
+        let known: Set<String> = ["number", "label", "campaign_id", "pool_id", "kind", "use", "area_code", "state"]
         if let unknown = header.first(where: { !known.contains($0) }) {
             throw APIError.badRequest("unknown column '\(unknown)'; columns are \(known.sorted().joined(separator: ", "))", field: unknown)
         }
@@ -135,7 +138,7 @@ struct NumberJSON: Encodable, Sendable {
     let stored: StoredTrackingNumber
     init(_ stored: StoredTrackingNumber) { self.stored = stored }
 
-    enum CodingKeys: String, CodingKey { case number, label, campaign_id, pool_id, kind, area_code, state, created_at, updated_at }
+    enum CodingKeys: String, CodingKey { case number, label, campaign_id, pool_id, kind, use, area_code, state, created_at, updated_at }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -145,6 +148,7 @@ struct NumberJSON: Encodable, Sendable {
         try c.encode(n.campaignID, forKey: .campaign_id)
         try c.encode(n.poolID, forKey: .pool_id)
         try c.encode(n.kind, forKey: .kind)
+        try c.encode(n.use, forKey: .use)
         try c.encode(n.areaCode, forKey: .area_code)
         try c.encode(n.state, forKey: .state)
         try c.encode(stored.createdAt, forKey: .created_at)
@@ -159,11 +163,12 @@ struct NumberInput: Decodable {
     var campaignID: String?
     var poolID: String?
     var kind: String?
+    var use: String?
     var areaCode: String?
     var state: String?
 
     enum CodingKeys: String, CodingKey {
-        case number, label, campaignID = "campaign_id", poolID = "pool_id", kind, areaCode = "area_code", state
+        case number, label, campaignID = "campaign_id", poolID = "pool_id", kind, use, areaCode = "area_code", state
     }
 
     init(_ values: [String: String]) {
@@ -172,6 +177,7 @@ struct NumberInput: Decodable {
         campaignID = values["campaign_id"]
         poolID = values["pool_id"]
         kind = values["kind"]
+        use = values["use"]
         areaCode = values["area_code"]
         state = values["state"]
     }
@@ -182,7 +188,17 @@ struct NumberInput: Decodable {
         }
     }
 
+    static func use(_ text: String) throws -> TrackingNumber.Use {
+        guard let use = TrackingNumber.Use(rawValue: text) else {
+            throw APIError.badRequest("use must be static (an ad's or a labelled number) or pool (leased to website visitors)", field: "use")
+        }
+        return use
+    }
+
     func trackingNumber(_ number: PhoneNumber) throws -> TrackingNumber {
+        for (field, text) in [("label", label), ("campaign_id", campaignID), ("pool_id", poolID)] {
+            if let text, !TextSafety.isStorable(text) { throw APIError.badRequest("\(field): contains a NUL character", field: field) }
+        }
         if let label, label.count > 64 { throw APIError.badRequest("label: at most 64 characters", field: "label") }
         if let campaignID, !(1...128).contains(campaignID.count) { throw APIError.badRequest("campaign_id: 1 to 128 characters", field: "campaign_id") }
         if let poolID, !(1...128).contains(poolID.count) { throw APIError.badRequest("pool_id: 1 to 128 characters", field: "pool_id") }
@@ -197,7 +213,12 @@ struct NumberInput: Decodable {
         if let state, !(state.count == 2 && state.allSatisfy { $0.isLetter && $0.isUppercase }) {
             throw APIError.badRequest("state must be a two-letter code such as CA", field: "state")
         }
-        return TrackingNumber(number: number, label: label, campaignID: campaignID, poolID: poolID, kind: parsedKind, areaCode: areaCode, state: state)
+        let parsedUse = try use.map(Self.use)
+        if parsedUse == .static, poolID != nil {
+            throw APIError.badRequest("a static number cannot be in a pool: leave pool_id out or make the use pool", field: "use")
+        }
+        return TrackingNumber(number: number, label: label, campaignID: campaignID, poolID: poolID, kind: parsedKind, areaCode: areaCode, state: state,
+                              use: parsedUse ?? (poolID != nil ? .pool : nil))
     }
 }
 

@@ -26,6 +26,7 @@ public enum Migrations {
         m007LeasePicking,
         m008DashboardSessions,
         m009RawBodyBytes,
+        m010NumberUse,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns

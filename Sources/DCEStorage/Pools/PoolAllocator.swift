@@ -73,7 +73,8 @@ public struct PoolAllocator: Sendable {
         var state = RingPool.AllocationState.allocated
         if need > 0 {
             let free = try await sql.raw("""
-                SELECT * FROM tracking_numbers WHERE account_id = \(bind: accountID) AND pool_id IS NULL ORDER BY number
+                SELECT * FROM tracking_numbers
+                WHERE account_id = \(bind: accountID) AND pool_id IS NULL AND number_use = 'pool' ORDER BY number
                 """).all().map { try NumberInventory.decode($0).number }
             if let center = pool.localCenter {
                 guard let place = try? LocalPoolRules.resolve(center, in: geo) else {
@@ -145,7 +146,7 @@ public struct PoolAllocator: Sendable {
         for number in numbers where claimed < limit {
             let row = try await sql.raw("""
                 UPDATE tracking_numbers SET pool_id = \(bind: pool.key), updated_at = \(bind: now.millisecondsSince1970)
-                WHERE account_id = \(bind: accountID) AND number = \(bind: number.e164) AND pool_id IS NULL
+                WHERE account_id = \(bind: accountID) AND number = \(bind: number.e164) AND pool_id IS NULL AND number_use = 'pool'
                 RETURNING number
                 """).first()
             if row != nil { claimed += 1 }
