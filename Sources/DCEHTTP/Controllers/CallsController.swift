@@ -66,14 +66,8 @@ extension CallQuery {
     /// Reads the list filters from a query string, naming the parameter that is wrong.
     init(parameters: Parameters) throws {
         self.init()
-        if let from = parameters.string("from") {
-            guard let time = Timestamp(parsing: from) else { throw APIError.badRequest("'\(from)' is not an ISO 8601 date or date-time", field: "from") }
-            self.from = time
-        }
-        if let to = parameters.string("to") {
-            guard let time = Timestamp(parsing: to) else { throw APIError.badRequest("'\(to)' is not an ISO 8601 date or date-time", field: "to") }
-            self.to = time
-        }
+        from = try parameters.time("from")
+        to = try parameters.time("to")
         if let status = parameters.string("status") {
             guard let parsed = CallStatus(parsing: status) else {
                 throw APIError.badRequest("'\(status)' is not a call status; use one of \(CallStatus.allCases.map(\.rawValue).joined(separator: ", "))", field: "status")
@@ -105,6 +99,14 @@ extension CallQuery {
 extension Parameters {
     func string(_ name: String) -> String? {
         self.get(name).map { String($0) }
+    }
+
+    /// An ISO 8601 date or date-time in the years 1970 to 2200, refused naming `name`.
+    func time(_ name: String) throws -> Timestamp? {
+        guard let text = string(name) else { return nil }
+        do { return try Timestamp.parse(text) } catch {
+            throw APIError.badRequest("\(name): \(error.description)", field: name)
+        }
     }
 
     func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {

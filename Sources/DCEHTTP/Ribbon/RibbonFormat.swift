@@ -56,11 +56,10 @@ struct RibbonQuery {
     func filter() throws -> RibbonFilter {
         var filter = RibbonFilter()
         if let start = parameters.string("startDate") {
-            guard let time = Timestamp(parsing: start) else { throw Self.notADate(start, field: "startDate") }
-            filter.from = time
+            filter.from = try Self.time(start, field: "startDate")
         }
         if let end = parameters.string("endDate") {
-            guard let time = Timestamp(parsing: end) else { throw Self.notADate(end, field: "endDate") }
+            let time = try Self.time(end, field: "endDate")
             filter.until = Self.isBareDate(end) ? time.adding(seconds: 86_400) : Timestamp(millisecondsSince1970: time.millisecondsSince1970 + 1)
         }
         if let customer = parameters.string("customerId") {
@@ -92,6 +91,14 @@ struct RibbonQuery {
     static func isBareDate(_ text: String) -> Bool {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         return trimmed.count == 10 && !trimmed.contains("T") && !trimmed.contains(" ")
+    }
+
+    /// A date or date-time in the years 1970 to 2200, refused naming `field`.
+    static func time(_ text: String, field: String) throws -> Timestamp {
+        do { return try Timestamp.parse(text) } catch {
+            guard case .outOfRange = error else { throw notADate(text, field: field) }
+            throw APIError.badRequest("\(field): \(error.description)", field: field, code: "invalid_field")
+        }
     }
 
     static func notADate(_ text: String, field: String) -> APIError {

@@ -72,8 +72,7 @@ struct RibbonLogEvent {
             occurredAt = receivedAt
             clientTimed = false
         case .string(let text)?:
-            guard let time = Timestamp(parsing: text) else { throw RibbonQuery.notADate(text, field: "timestamp") }
-            occurredAt = time
+            occurredAt = try RibbonQuery.time(text, field: "timestamp")
             clientTimed = true
         default:
             throw APIError.badRequest("timestamp must be an ISO 8601 date-time string", field: "timestamp", code: "invalid_field")
