@@ -8,8 +8,9 @@ import NIOCore
 ///
 /// With `--api-key` it makes, for each `--pool-size` (500 and 50,000 unless given), pools of
 /// fresh numbers through the API (CSV import, then RingPools), enough of them that every
-/// request of the run gets a number of its own; then it compares the sizes' lease rates
-/// with each other and with the same server's `GET /health` rate.
+/// request of the run gets a number of its own. Sizes take turns over `--rounds` rounds;
+/// the summary compares their median lease rates with each other and with the same
+/// server's `GET /health` rate.
 struct LeasesBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leases",
@@ -20,7 +21,8 @@ struct LeasesBenchmark: AsyncParsableCommand {
     @Option(help: "An account API key: pools are created for the run.") var apiKey: String?
     @Option(help: "Use this existing pool key (ring_pool_key) instead of creating pools.") var poolKey: String?
     @Option(name: .customLong("pool-size"), help: "Numbers per created pool; repeat to compare sizes.") var poolSizes: [Int] = [500, 50_000]
-    @Option(help: "Number requests to send per pool size.") var requests = 2000
+    @Option(help: "Number requests to send per pool size and round.") var requests = 2000
+    @Option(help: "Rounds: each measures every size once, in turn; the summary takes each size's median.") var rounds = 3
     @Option(help: "Requests in flight at once.") var concurrency = 32
     @Flag(help: "Skip measuring GET /health on the same server.") var noHealth = false
 
@@ -31,17 +33,28 @@ struct LeasesBenchmark: AsyncParsableCommand {
 
     func validate() throws {
         guard apiKey != nil || poolKey != nil else { throw ValidationError("give --api-key (to create pools) or --pool-key") }
-        guard requests > 0, concurrency > 0 else { throw ValidationError("--requests and --concurrency must be positive") }
+        guard requests > 0, concurrency > 0, rounds > 0 else { throw ValidationError("--requests, --rounds and --concurrency must be positive") }
         guard !poolSizes.isEmpty, poolSizes.allSatisfy({ (1...100_000).contains($0) }) else {
             throw ValidationError("--pool-size must be from 1 to 100000")
         }
         // Numbers are +1877 plus a two-digit run tag and five digits: 100,000 per run.
         let numbers = poolSizes.reduce(0) { $0 + pools(of: $1) * $1 }
-        guard numbers <= 100_000 else { throw ValidationError("the run would need \(numbers) numbers; at most 100000 (fewer --requests or smaller pools)") }
+        guard numbers <= 100_000 else { throw ValidationError("the run would need \(numbers) numbers; at most 100000 (fewer --requests or --rounds, or smaller pools)") }
     }
 
-    /// Pools of `size` so that each request of a run can lease a number.
-    func pools(of size: Int) -> Int { (requests + size - 1) / size }
+    /// Pools a round needs of `size`, so that each of its requests can lease a number.
+    func poolsPerRound(of size: Int) -> Int { (requests + size - 1) / size }
+
+    /// Pools of `size` for the run: one shared by every round when it holds them all, else
+    /// fresh pools for each round.
+    func pools(of size: Int) -> Int { size >= requests * rounds ? 1 : poolsPerRound(of: size) * rounds }
+
+    /// The pools of `keys` (all of one size) that round `round` sends its requests to.
+    func roundKeys(_ keys: [String], round: Int) -> [String] {
+        guard keys.count > 1 else { return keys }
+        let count = keys.count / rounds
+        return Array(keys[(round * count)..<((round + 1) * count)])
+    }
 
     func run() async throws {
         let client = HTTPClient.forBenchmark(concurrency: concurrency)
@@ -49,22 +62,29 @@ struct LeasesBenchmark: AsyncParsableCommand {
             if let poolKey {
                 print(try await storm(client, keys: [poolKey]))
             } else {
-                var rates: [(size: Int, leasesPerSecond: Double)] = []
+                // Every pool is made before any is measured, so that the writes of making
+                // them (and SQLite's checkpoint of them) fall on no size in particular.
                 var firstNumber = 0
                 let tag = Int.random(in: 10...99)
+                var poolKeys: [Int: [String]] = [:]
                 for size in poolSizes {
-                    var keys: [String] = []
                     for index in 0..<pools(of: size) {
-                        keys.append(try await createPool(client, size: size, tag: tag, firstNumber: firstNumber, name: "\(size)-\(index)"))
+                        poolKeys[size, default: []].append(try await createPool(client, size: size, tag: tag, firstNumber: firstNumber, name: "\(size)-\(index)"))
                         firstNumber += size
                     }
-                    let result = try await storm(client, keys: keys)
-                    print("pool of \(size) numbers (\(keys.count) pool\(keys.count == 1 ? "" : "s")):\n\(result)")
-                    rates.append((size, result.leasesPerSecond))
+                }
+                var rates: [Int: [Double]] = [:]
+                for round in 0..<rounds {
+                    for size in poolSizes {
+                        let keys = roundKeys(poolKeys[size] ?? [], round: round)
+                        let result = try await storm(client, keys: keys)
+                        print("round \(round + 1), pool of \(size) numbers (\(keys.count) pool\(keys.count == 1 ? "" : "s")):\n\(result)")
+                        rates[size, default: []].append(result.leasesPerSecond)
+                    }
                 }
                 let health = noHealth ? nil : try await HealthBenchmark.load(url: url, count: max(requests, 5000), concurrency: concurrency).run(client: client)
                 if let health { print(health) }
-                print(summary(rates, health: health?.throughput))
+                print(summary(rates.map { (size: $0.key, leasesPerSecond: Self.median($0.value)) }, health: health?.throughput))
             }
             try await client.shutdown()
         } catch {
@@ -73,10 +93,16 @@ struct LeasesBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// Each size's rate against the smallest pool's, and against the HTTP ceiling.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// Each size's median rate against the smallest pool's, and against the HTTP ceiling.
     func summary(_ rates: [(size: Int, leasesPerSecond: Double)], health: Double?) -> String {
         guard let smallest = rates.min(by: { $0.size < $1.size }) else { return "" }
-        var lines = ["summary:"]
+        var lines = ["summary (median of \(rounds) round\(rounds == 1 ? "" : "s")):"]
         for rate in rates.sorted(by: { $0.size < $1.size }) {
             var line = String(format: "  pool %6d: %6.0f leases/s", rate.size, rate.leasesPerSecond)
             if rate.size != smallest.size, rate.leasesPerSecond > 0 {

@@ -53,6 +53,27 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all)
+    func aVisitorsLeaseIsFoundByVisitorNotByReadingThePoolsLiveLeases(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let (accountID, pool) = try await Self.pool(database, count: 2000)
+            let desk = LeaseDesk(database: database)
+            for index in 0..<1000 { _ = try await desk.lease(from: pool, accountID: accountID, session: VisitorSession(visitorID: "v\(index)")) }
+            let renew = LeaseDesk.renewStatement(visitorID: "v7", pool: pool, now: .now())
+            let plan: [String] = try await database.write { sql in
+                switch database.engine {
+                case .sqlite:
+                    return try await sql.raw("EXPLAIN QUERY PLAN \(renew)").all().map { try $0.decode(column: "detail", as: String.self) }
+                case .postgres:
+                    try await sql.raw("ANALYZE pool_leases").run()
+                    return try await sql.raw("EXPLAIN \(renew)").all().map { try $0.decode(column: "QUERY PLAN", as: String.self) }
+                }
+            }
+            let text = plan.joined(separator: "\n")
+            #expect(text.contains("pool_leases_visitor"), "\(text)")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func aLargePoolLeasesEachNumberOnceInLeastRecentlyReleasedOrder(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in
             let (accountID, pool) = try await Self.pool(database, count: 300, lifetimeSeconds: 3600)

@@ -150,13 +150,19 @@ public struct LeaseDesk: Sendable {
     // MARK: - Inside the transaction
 
     static func renew(visitorID: String, pool: RingPool, now: Timestamp, on sql: any SQLDatabase) async throws -> Lease? {
-        try await sql.raw("""
-            UPDATE pool_leases SET last_seen_at = \(bind: now.millisecondsSince1970),
-                expires_at = \(bind: pool.leasePolicy.expiry(after: now).millisecondsSince1970)
-            WHERE pool_id = \(bind: pool.id) AND visitor_id = \(bind: visitorID) AND released_at IS NULL
-              AND expires_at > \(bind: now.millisecondsSince1970)
-            RETURNING *
-            """).first().map(decode)
+        try await sql.raw(renewStatement(visitorID: visitorID, pool: pool, now: now)).first().map(decode)
+    }
+
+    /// `+expires_at`: find the visitor's lease by visitor (one row), not by time, which would
+    /// read every live lease of the pool.
+    static func renewStatement(visitorID: String, pool: RingPool, now: Timestamp) -> SQLQueryString {
+        """
+        UPDATE pool_leases SET last_seen_at = \(bind: now.millisecondsSince1970),
+            expires_at = \(bind: pool.leasePolicy.expiry(after: now).millisecondsSince1970)
+        WHERE pool_id = \(bind: pool.id) AND visitor_id = \(bind: visitorID) AND released_at IS NULL
+          AND +expires_at > \(bind: now.millisecondsSince1970)
+        RETURNING *
+        """
     }
 
     /// Ends the pool's leases whose lifetime is over (all pools' when `pool` is nil), and
