@@ -9,7 +9,7 @@ import Foundation
 /// values replace the original's. Both rows are kept; the correction is ordered after the
 /// original, so the call shows the corrected values, and revenue is replaced, never added.
 public enum InvocaTransaction {
-    public enum Field: String, CaseIterable {
+    public enum Field: String, CaseIterable, Sendable {
         case transactionID = "transaction_id"
         case correctsTransactionID = "corrects_transaction_id"
         case correctedAt = "corrected_at"
@@ -20,6 +20,10 @@ public enum InvocaTransaction {
         case startTimeUTC = "start_time_utc"
         case startTimeXML = "start_time_xml"
         case startTimeLocal = "start_time_local"
+        case startTimeNetworkTimezoneXML = "start_time_network_timezone_xml"
+        case startTimeNetworkTimezone = "start_time_network_timezone"
+        /// The Signal API's name for the call's start (Invoca developer docs, "Signal API").
+        case callStartTime = "call_start_time"
         case duration
         case connectDuration = "connect_duration"
         case advertiserCampaignIDFromNetwork = "advertiser_campaign_id_from_network"
@@ -78,7 +82,7 @@ public enum InvocaTransaction {
                 throw VendorError(field: path, message: "\(path) must be a JSON object")
             }
             do {
-                events.append(try event(FlatFields.json(object, tagsKey: "custom_data"), raw: row, delivery: delivery, integration: integration))
+                events.append(try event(FlatFields.json(object, tagsKey: "custom_data"), object: object, raw: row, delivery: delivery, integration: integration))
             } catch {
                 let field = [path, error.field].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ".")
                 throw VendorError(field: field, message: path.isEmpty ? error.message : "\(path): \(error.message)", code: error.code)
@@ -87,23 +91,23 @@ public enum InvocaTransaction {
         return events
     }
 
-    static func event(_ fields: FlatFields, raw: JSONReader.Value, delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> VendorEvent {
+    /// Where a row's start time is read from, in this order.
+    static let startTimes: [Field] = [.startTimeUTC, .startTimeXML, .startTimeLocal, .startTimeNetworkTimezoneXML, .startTimeNetworkTimezone, .callStartTime]
+
+    static func event(_ fields: FlatFields, object: [String: JSONReader.Value], raw: JSONReader.Value, delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> VendorEvent {
         func name(_ field: Field) -> String { integration.parameter(field.rawValue) }
         let transactionID = try fields.required(name(.transactionID))
         let corrects = fields.text(name(.correctsTransactionID))
         let completeCallID = fields.text(name(.completeCallID))
-        try fields.requireTagLimit(field: "custom_data")
 
         var call = CallFields()
         call.callerPhone = try fields.phone(name(.callingPhoneNumber))
         call.destinationNumber = try fields.phone(name(.destinationPhoneNumber))
         call.trackingNumber = try fields.phone(name(.trackingNumber))
-        if fields.text(name(.startTimeUTC)) != nil {
-            call.callStartedAt = try fields.timestamp(name(.startTimeUTC))
-        } else if fields.text(name(.startTimeXML)) != nil {
-            call.callStartedAt = try fields.timestamp(name(.startTimeXML))
-        } else {
-            call.callStartedAt = try fields.timestamp(name(.startTimeLocal))
+        // The first start time the row carries, the unambiguous forms first.
+        for field in startTimes where fields.text(name(field)) != nil {
+            call.callStartedAt = try fields.invocaTime(name(field))
+            break
         }
         call.durationSeconds = try fields.seconds(name(.duration))
         call.campaignID = fields.text(name(.advertiserCampaignIDFromNetwork), name(.advertiserCampaignID))
@@ -124,7 +128,9 @@ public enum InvocaTransaction {
         if let start = call.callStartedAt, let duration = call.durationSeconds { call.callEndedAt = start.adding(seconds: Int64(duration)) }
         call.recordingURL = fields.text(name(.recording))
         if let region = fields.text(name(.region)), region.count == 2 { call.callerState = region.uppercased() }
-        call.tags = Tags().adding([
+        // A column the integration's field mapping reads into the call is not marketing data.
+        let marketing = InvocaMarketingData.read(object.filter { !integration.fieldMapping.values.contains($0.key) })
+        let own: [String: String?] = [
             "invoca_transaction_id": transactionID,
             "invoca_complete_call_id": completeCallID,
             "invoca_transaction_type": fields.text(name(.transactionType)),
@@ -137,12 +143,20 @@ public enum InvocaTransaction {
             "invoca_connect_duration": fields.text(name(.connectDuration)),
             "invoca_virtual_line_id": fields.text(name(.virtualLineID)),
             "invoca_corrects_transaction_id": corrects,
-        ])
+        ]
+        // dce's own tags count too: an event carries at most 100.
+        let total = marketing.count + own.values.filter { $0?.isEmpty == false }.count
+        guard total <= Tags.maximumPerWrite else {
+            throw VendorError(field: "custom_data", message: Tags.ValidationError.tooMany(count: total).description, code: "too_many_tags")
+        }
+        do { call.tags = try Tags(validating: marketing.tags).adding(own) } catch {
+            throw VendorError(field: "custom_data", message: error.description, code: "too_many_tags")
+        }
         // Originals are ordered by the call's start; a correction by when it was made,
         // which is always after the original it replaces.
         let occurredAt: Timestamp
         if corrects != nil {
-            let correctedAt = try fields.timestamp(name(.correctedAt))
+            let correctedAt = try fields.invocaTime(name(.correctedAt))
             occurredAt = max(correctedAt ?? delivery.receivedAt, (call.callStartedAt ?? delivery.receivedAt).adding(seconds: 1))
         } else {
             occurredAt = call.callStartedAt ?? delivery.receivedAt
