@@ -49,6 +49,17 @@ import Testing
         }
     }
 
+    /// Invoca's developer docs ("RingPools", Create a RingPool) fill `zipcode` and the
+    /// coordinates and leave `tn_prefix` empty: every centre given, in the documented order.
+    @Test func everyCentreGivenIsACandidateInInvocasOrder() throws {
+        let example = ["tn_prefix": "", "zipcode": "90210", "latitude": "30", "longitude": "-130"]
+        #expect(try LocalCenter.candidates(fields: example) == [.zipcode("90210"), .coordinate(GeoPoint(latitude: 30, longitude: -130))])
+        #expect(try LocalCenter(fields: example) == .zipcode("90210"))
+        #expect(try LocalCenter(fields: ["tn_prefix": "805", "zipcode": "90210"]) == .tnPrefix("805"))
+        #expect(try LocalCenter.candidates(fields: ["tn_prefix": " ", "zipcode": ""]) == [])
+        #expect(throws: LocalCenter.Invalid("Invalid zipcode in Local Center.")) { try LocalCenter(fields: ["zipcode": "9021", "tn_prefix": "805"]) }
+    }
+
     @Test func localCandidatesAreNearestFirstInsideRadiusStateAndWhitelist() throws {
         func local(_ text: String, state: String? = nil) throws -> TrackingNumber {
             TrackingNumber(number: try PhoneNumber(parsing: text), state: state)

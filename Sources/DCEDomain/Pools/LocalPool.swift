@@ -15,11 +15,32 @@ public enum LocalCenter: Hashable, Sendable {
         public var description: String { message }
     }
 
-    /// Reads the hash. Values may be strings or numbers, as Invoca accepts both; empty
-    /// strings count as absent (Invoca's own GET shows `"tn_prefix": ""`).
+    /// Reads the hash: the centre `candidates` puts first.
     public init(fields: [String: String]) throws(Invalid) {
+        guard let first = try Self.candidates(fields: fields).first else {
+            throw Invalid("Local Center requires one of tn_prefix, zipcode, or latitude and longitude.")
+        }
+        self = first
+    }
+
+    /// Every centre the hash gives, in the order Invoca's documentation lists them
+    /// (`tn_prefix`, `zipcode`, then `latitude` with `longitude`); the pool is centred on
+    /// the first. Invoca's own RingPools example fills `zipcode` and the coordinates and
+    /// leaves `tn_prefix` empty, so more than one is not a mistake. Values may be strings
+    /// or numbers, as Invoca accepts both; empty strings count as absent (Invoca's GET
+    /// shows `"tn_prefix": ""`). A value given but malformed is refused.
+    public static func candidates(fields: [String: String]) throws(Invalid) -> [LocalCenter] {
         guard fields.keys.allSatisfy(Self.keys.contains) else { throw Invalid("Invalid Key in Local Center.") }
         let present = fields.filter { !$0.value.trimmingWhitespace().isEmpty }.mapValues { $0.trimmingWhitespace() }
+        var centers: [LocalCenter] = []
+        if let prefix = present["tn_prefix"] {
+            guard LocalPoolRules.isPrefix(prefix) else { throw Invalid("Invalid tn_prefix in Local Center.") }
+            centers.append(.tnPrefix(prefix))
+        }
+        if let zipcode = present["zipcode"] {
+            guard zipcode.count == 5, zipcode.allSatisfy(\.isASCIIDigit) else { throw Invalid("Invalid zipcode in Local Center.") }
+            centers.append(.zipcode(zipcode))
+        }
         let latitude = present["latitude"], longitude = present["longitude"]
         if latitude != nil || longitude != nil {
             guard let latitude, let longitude else {
@@ -27,22 +48,9 @@ public enum LocalCenter: Hashable, Sendable {
             }
             guard let lat = Double(latitude), (-90...90).contains(lat) else { throw Invalid("Invalid latitude in Local Center.") }
             guard let lon = Double(longitude), (-180...180).contains(lon) else { throw Invalid("Invalid longitude in Local Center.") }
-            guard present["tn_prefix"] == nil, present["zipcode"] == nil else {
-                throw Invalid("Local Center takes only one of tn_prefix, zipcode, or latitude and longitude.")
-            }
-            self = .coordinate(GeoPoint(latitude: lat, longitude: lon))
-        } else if let prefix = present["tn_prefix"] {
-            guard present["zipcode"] == nil else {
-                throw Invalid("Local Center takes only one of tn_prefix, zipcode, or latitude and longitude.")
-            }
-            guard LocalPoolRules.isPrefix(prefix) else { throw Invalid("Invalid tn_prefix in Local Center.") }
-            self = .tnPrefix(prefix)
-        } else if let zipcode = present["zipcode"] {
-            guard zipcode.count == 5, zipcode.allSatisfy(\.isASCIIDigit) else { throw Invalid("Invalid zipcode in Local Center.") }
-            self = .zipcode(zipcode)
-        } else {
-            throw Invalid("Local Center requires one of tn_prefix, zipcode, or latitude and longitude.")
+            centers.append(.coordinate(GeoPoint(latitude: lat, longitude: lon)))
         }
+        return centers
     }
 
     /// The hash as Invoca's GET shows it: every key present, the unused ones empty.

@@ -93,6 +93,11 @@ struct RingPoolInput {
             guard let flag = Self.boolean(value) else { throw RecordInvalid("Preferred must be true or false.") }
             pool.preferred = flag
         }
+        // dce fills a pool to max_pool_size at once (GET answers `fill_immediately: true`);
+        // Invoca's own example sends false, so the value is read and checked, not refused.
+        if let value = fields["fill_immediately"], value != .null, Self.boolean(value) == nil {
+            throw RecordInvalid("Fill immediately must be true or false.")
+        }
         if let value = fields["allow_overflow"] {
             guard let flag = Self.boolean(value) else { throw RecordInvalid("Allow overflow must be true or false.") }
             pool.allowOverflow = flag
@@ -119,13 +124,30 @@ struct RingPoolInput {
             guard let text = text(item) else { throw RecordInvalid("Invalid \(key) in Local Center.") }
             strings[key] = text
         }
+        // The first centre, in Invoca's documented order, that dce can place; when none
+        // can be placed, the first one's reason.
         do {
-            let center = try LocalCenter(fields: strings)
-            _ = try LocalPoolRules.resolve(center, in: geo)
-            return center
+            // Empty means absent: a hash of empty centres is no centre, as Invoca's GET
+            // writes a pool's unused keys as "".
+            let centers = try LocalCenter.candidates(fields: strings)
+            if centers.isEmpty { return nil }
+            return try firstPlaced(centers, geo: geo)
         } catch {
             throw RecordInvalid(error.message)
         }
+    }
+
+    static func firstPlaced(_ centers: [LocalCenter], geo: GeoDirectory) throws(LocalCenter.Invalid) -> LocalCenter {
+        var firstRefusal: LocalCenter.Invalid?
+        for center in centers {
+            do {
+                _ = try LocalPoolRules.resolve(center, in: geo)
+                return center
+            } catch {
+                firstRefusal = firstRefusal ?? error
+            }
+        }
+        throw firstRefusal ?? LocalCenter.Invalid("Local Center requires one of tn_prefix, zipcode, or latitude and longitude.")
     }
 
     static func preferences(_ value: JSONTree) throws -> LocalNumberPreferences? {
@@ -139,7 +161,8 @@ struct RingPoolInput {
                     throw RecordInvalid("Search radius miles must be an integer greater than or equal to 0.")
                 }
                 preferences.searchRadiusMiles = miles
-            case "restrict_to_state":
+            // Seed 004 spells it `restrict_to_state`, Invoca's current docs `restrict_search_to_state`.
+            case "restrict_to_state", "restrict_search_to_state":
                 guard let flag = boolean(item) else { throw RecordInvalid("Restrict to state must be true or false.") }
                 preferences.restrictToState = flag
             case "allocation_fallback_strategy":

@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// A RingPool as Invoca's GET shows it (every seed property, absent values as null),
-/// with dce's additions: the pool key pages use, allocation state and live counts.
+/// A RingPool as Invoca's GET shows it (every property of seed 004 and of Invoca's
+/// developer docs, "RingPools", absent values as null), with dce's additions: allocation
+/// state and live counts. `api_key` and `ring_pool_key` are both the key pages lease with.
 struct RingPoolJSON: Encodable, Sendable {
     let pool: RingPool
     let statistics: PoolStatistics?
@@ -22,6 +23,7 @@ struct RingPoolJSON: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, id_from_network, name, destination_url, destination_type, object_url, lifetime_seconds, max_pool_size
         case preferred, destination_phone_number, local_center, local_number_preferences, tn_prefix_whitelist, allow_overflow
+        case api_key, fill_immediately, customer_phone_numbers, default_customer_phone_number
         case ring_pool_key, allocation_state, allocation_note, overflow_number, size, leased, free, misses, leases
         case created_at, updated_at
     }
@@ -41,10 +43,25 @@ struct RingPoolJSON: Encodable, Sendable {
         enum CodingKeys: String, CodingKey { case tn_prefix, zipcode, latitude, longitude }
     }
 
+    /// Both spellings of the state restriction: seed 004's and Invoca's current docs'.
     struct Preferences: Encodable {
         let search_radius_miles: Int
         let restrict_to_state: Bool
+        let restrict_search_to_state: Bool
         let allocation_fallback_strategy: String
+    }
+
+    /// A destination (Invoca's "customer phone number") linked to the pool. dce keeps no
+    /// JS tags, so `js_tag` is null.
+    struct CustomerPhoneNumber: Encodable {
+        let destination_phone_number: String
+        let js_tag: String?
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(destination_phone_number, forKey: .destination_phone_number)
+            try c.encode(js_tag, forKey: .js_tag)
+        }
+        enum CodingKeys: String, CodingKey { case destination_phone_number, js_tag }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -68,10 +85,17 @@ struct RingPoolJSON: Encodable, Sendable {
         let preferences = pool.localPreferences ?? (pool.isLocal ? LocalNumberPreferences() : nil)
         try c.encode(preferences.map {
             Preferences(search_radius_miles: $0.searchRadiusMiles, restrict_to_state: $0.restrictToState,
-                        allocation_fallback_strategy: $0.allocationFallbackStrategy.rawValue)
+                        restrict_search_to_state: $0.restrictToState, allocation_fallback_strategy: $0.allocationFallbackStrategy.rawValue)
         }, forKey: .local_number_preferences)
         try c.encode(pool.tnPrefixWhitelist, forKey: .tn_prefix_whitelist)
         try c.encode(pool.allowOverflow, forKey: .allow_overflow)
+        try c.encode(pool.key, forKey: .api_key)
+        // dce fills every pool to max_pool_size at once.
+        try c.encode(true, forKey: .fill_immediately)
+        // The destination number, written as Invoca's GET writes it (`8005551216`).
+        let destination = pool.destinationPhoneNumber.map { CustomerPhoneNumber(destination_phone_number: NumberFormats.plain($0), js_tag: nil) }
+        try c.encode(destination.map { [$0] } ?? [], forKey: .customer_phone_numbers)
+        try c.encode(destination, forKey: .default_customer_phone_number)
         try c.encode(pool.key, forKey: .ring_pool_key)
         try c.encode(pool.allocationState.rawValue, forKey: .allocation_state)
         try c.encode(pool.allocationNote, forKey: .allocation_note)
