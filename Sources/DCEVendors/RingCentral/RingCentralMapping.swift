@@ -1,3 +1,4 @@
+import Crypto
 import DCEDomain
 import Foundation
 
@@ -8,12 +9,19 @@ import Foundation
 /// RingCentral sends in `uiCallInfo.primary.value` (the standard destination number) or
 /// the CTN's own label; the event carries that label. `sessionId` and `recordingId` are
 /// kept on the call as tags for the recording download.
+///
+/// Extension numbers (calls between users of the account) are kept as the tags
+/// `from_extension`/`to_extension`, never as phone numbers, and every call carries its
+/// `direction` for the account (`RingCentralDirection`). A delivery is keyed by the
+/// session it names, else its telephony session, else its party or call id, else a hash
+/// of what it carries, so that it is never refused for want of an id. A notification that
+/// reports no call (a presence change without `activeCalls`) is acknowledged with none.
 public enum RingCentralMapping {
     /// Telephony-session party status codes (and the seed's `state.name`) → dce status.
     public static let partyStatusTable: [String: CallStatus] = [
         "setup": .ringing, "proceeding": .ringing, "answered": .answered, "hold": .inProgress,
         "parked": .inProgress, "disconnected": .completed, "gone": .completed,
-        "voicemail": .noAnswer, "faxreceive": .completed,
+        "voicemail": .noAnswer, "vmscreening": .noAnswer, "voicemailscreening": .noAnswer, "faxreceive": .completed,
     ]
 
     /// Presence `telephonyStatus` values → dce status.
@@ -34,9 +42,8 @@ public enum RingCentralMapping {
             }
             return events
         }
-        guard let parties = body.parties, !parties.isEmpty else {
-            throw VendorError(field: "body.parties", message: "body.parties or body.activeCalls is required", code: "missing_field")
-        }
+        // A presence or status change with no call in it: acknowledged, nothing to record.
+        guard let parties = body.parties, !parties.isEmpty else { return [] }
         // The caller's leg: inbound parties when the session names directions.
         let inbound = parties.enumerated().filter { $0.element.direction == nil || $0.element.direction?.lowercased() == "inbound" }
         let chosen = inbound.isEmpty ? Array(parties.enumerated()) : inbound
@@ -53,9 +60,8 @@ public enum RingCentralMapping {
         time: Timestamp, integration: IntegrationProfile
     ) throws(VendorError) -> VendorEvent {
         let path = "body.parties[\(index)]"
-        guard let sessionID = body.sessionId ?? party.sessionId ?? body.telephonySessionId else {
-            throw VendorError(field: "body.sessionId", message: "body.sessionId (or telephonySessionId) is required to tell calls apart", code: "missing_field")
-        }
+        let legacySession = body.sessionId ?? party.sessionId
+        let callKey = legacySession ?? body.telephonySessionId ?? party.id ?? contentKey(body.raw)
         guard let statusName = party.status?.code ?? party.state?.name else {
             throw VendorError(field: "\(path).status.code", message: "\(path).status.code is required", code: "missing_field")
         }
@@ -66,8 +72,15 @@ public enum RingCentralMapping {
         if missed, status == .completed { status = .noAnswer }
 
         var call = CallFields(status: status)
-        call.callerPhone = try phone(party.from?.anyNumber, field: "\(path).from.phoneNumber")
-        call.trackingNumber = try phone(party.to?.anyNumber, field: "\(path).to.phoneNumber")
+        let from = try RingCentralNumber(party.from?.anyNumber, field: "\(path).from.\(party.from?.phoneNumber == nil ? "number" : "phoneNumber")")
+        let to = try RingCentralNumber(party.to?.anyNumber, field: "\(path).to.\(party.to?.phoneNumber == nil ? "number" : "phoneNumber")")
+        call.callerPhone = from?.phone
+        call.trackingNumber = to?.phone
+        let direction = RingCentralDirection.decide(
+            callerIsOurs: party.from?.isOurs == true || from?.extensionNumber != nil,
+            calleeIsOurs: party.to?.isOurs == true || to?.extensionNumber != nil,
+            party: party.direction, partyIsOurs: party.extensionId != nil
+        )
         switch status {
         case .ringing: call.callStartedAt = time
         case .answered: call.callAnsweredAt = time
@@ -77,16 +90,19 @@ public enum RingCentralMapping {
         let recordingID = party.recordings?.first?.id ?? party.recordingId ?? body.recordingId
         let label = party.uiCallInfo?.primary?.value
         call.tags = Tags().adding([
-            "ringcentral_session_id": sessionID,
+            "ringcentral_session_id": legacySession,
             "ringcentral_telephony_session_id": body.telephonySessionId,
             "ringcentral_recording_id": recordingID,
             "ringcentral_party_id": party.id,
             "ringcentral_label": label,
+            "from_extension": from?.extensionNumber,
+            "to_extension": to?.extensionNumber,
+            "direction": direction?.rawValue,
         ])
         let stage = [party.id ?? "party\(index)", statusName.lowercased(), body.sequence.map(String.init)].compactMap { $0 }.joined(separator: ":")
         let event = CallEvent(
-            source: .ringcentral, externalCallID: sessionID,
-            idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: sessionID, stage: stage),
+            source: .ringcentral, externalCallID: callKey,
+            idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: callKey, stage: stage),
             occurredAt: time, type: "ringcentral.\(statusName.lowercased())", fields: call
         )
         return VendorEvent(event: event, payload: JSONBody.text(party.raw), attributionLabel: label)
@@ -97,9 +113,7 @@ public enum RingCentralMapping {
         time: Timestamp, integration: IntegrationProfile
     ) throws(VendorError) -> VendorEvent {
         let path = "body.activeCalls[\(index)]"
-        guard let sessionID = active.sessionId ?? active.telephonySessionId else {
-            throw VendorError(field: "\(path).sessionId", message: "\(path).sessionId is required to tell calls apart", code: "missing_field")
-        }
+        let callKey = active.sessionId ?? active.telephonySessionId ?? active.id ?? active.partyId ?? contentKey(active.raw)
         guard let statusName = active.telephonyStatus ?? body.telephonyStatus else {
             throw VendorError(field: "\(path).telephonyStatus", message: "\(path).telephonyStatus is required", code: "missing_field")
         }
@@ -108,8 +122,18 @@ public enum RingCentralMapping {
         }
         if active.missedCall == true, status == .completed { status = .noAnswer }
         var call = CallFields(status: status)
-        call.callerPhone = try phone(active.from, field: "\(path).from")
-        call.trackingNumber = try phone(active.to, field: "\(path).to")
+        let from = try RingCentralNumber(active.from, field: "\(path).from")
+        let to = try RingCentralNumber(active.to, field: "\(path).to")
+        call.callerPhone = from?.phone
+        call.trackingNumber = to?.phone
+        // A presence event is the monitored extension's own: it placed an outbound call
+        // and received an inbound one.
+        let ownDirection = active.direction?.lowercased()
+        let direction = RingCentralDirection.decide(
+            callerIsOurs: ownDirection == "outbound" || from?.extensionNumber != nil,
+            calleeIsOurs: ownDirection == "inbound" || to?.extensionNumber != nil,
+            party: active.direction, partyIsOurs: true
+        )
         call.callStartedAt = try Self.time(active.startTime, field: "\(path).startTime")
         switch status {
         case .answered: call.callAnsweredAt = time
@@ -117,15 +141,18 @@ public enum RingCentralMapping {
         default: break
         }
         call.tags = Tags().adding([
-            "ringcentral_session_id": sessionID,
+            "ringcentral_session_id": active.sessionId,
             "ringcentral_telephony_session_id": active.telephonySessionId,
             "ringcentral_recording_id": active.recordingId,
             "ringcentral_party_id": active.partyId,
+            "from_extension": from?.extensionNumber,
+            "to_extension": to?.extensionNumber,
+            "direction": direction?.rawValue,
         ])
         let stage = ["presence", statusName.lowercased(), body.sequence.map(String.init)].compactMap { $0 }.joined(separator: ":")
         let event = CallEvent(
-            source: .ringcentral, externalCallID: sessionID,
-            idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: sessionID, stage: stage),
+            source: .ringcentral, externalCallID: callKey,
+            idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: callKey, stage: stage),
             occurredAt: time, type: "ringcentral.presence.\(statusName.lowercased())", fields: call
         )
         return VendorEvent(event: event, payload: JSONBody.text(active.raw))
@@ -138,8 +165,19 @@ public enum RingCentralMapping {
         do { return try Timestamp.parse(text) } catch { throw .invalid(field, error.description) }
     }
 
-    static func phone(_ text: String?, field: String) throws(VendorError) -> PhoneNumber? {
-        guard let text, !text.isEmpty else { return nil }
-        do { return try PhoneNumber(parsing: text) } catch { throw .invalid(field, error.description) }
+    /// The call key of a delivery that names no session, party or call: a hash of the
+    /// part that reports the call, keys sorted, so that a retry of the same delivery is
+    /// the same call and event, and a different delivery a different one.
+    static func contentKey(_ value: JSONReader.Value) -> String {
+        let digest = SHA256.hash(data: Array(JSONText.value(value).utf8))
+        return "sha256-" + digest.prefix(16).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
     }
+}
+
+extension RingCentralNotification.Endpoint {
+    /// An end RingCentral names as one of the account's extensions.
+    var isOurs: Bool { extensionId != nil || mailboxId != nil }
 }

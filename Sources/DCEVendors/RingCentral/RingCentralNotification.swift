@@ -4,6 +4,9 @@ import DCEDomain
 /// the envelope, telephony-session bodies, presence bodies with `detailedTelephonyState`,
 /// and the seed's `Notify_CallSession` shape. Names mirror RingCentral's JSON.
 ///
+/// RingCentral's published telephony-session examples carry the envelope inside
+/// `pn_apns` (its mobile-push shape); that envelope is read when the top level has no body.
+///
 /// Read from `JSONReader`'s document (`init(body:)`); a member of the wrong type is
 /// refused with its path. Ids that RingCentral sends as a string in one event and a
 /// number in another are read either way, as is `missedCall` as `true` or `"true"`.
@@ -27,10 +30,14 @@ public struct RingCentralNotification: Sendable {
         public var extensionId: String?
         public var telephonyStatus: String?
         public var activeCalls: [ActiveCall]?
+        /// The body as sent: a delivery that names no session is told apart by it.
+        public var raw: JSONReader.Value = .null
     }
 
     public struct Party: Sendable {
         public var id: String?
+        /// The account's extension this party belongs to; absent for an outside party.
+        public var extensionId: String?
         public var direction: String?
         public var from: Endpoint?
         public var to: Endpoint?
@@ -100,18 +107,21 @@ public struct RingCentralNotification: Sendable {
 
 extension RingCentralNotification {
     init(body: [UInt8]) throws(VendorError) {
-        let json = try JSONMembers(body: body)
+        let top = try JSONMembers(body: body)
+        let json = top.members["body"] == nil ? try top.object("pn_apns") ?? top : top
         uuid = try json.string("uuid")
         event = try json.string("event")
         timestamp = try json.string("timestamp")
         subscriptionId = try json.string("subscriptionId")
         ownerId = try json.text("ownerId")
-        self.body = try json.object("body").map { members throws(VendorError) in try Body(members) }
+        if let members = try json.object("body"), let raw = json.members["body"] {
+            self.body = try Body(members, raw: raw)
+        }
     }
 }
 
 extension RingCentralNotification.Body {
-    init(_ json: JSONMembers) throws(VendorError) {
+    init(_ json: JSONMembers, raw: JSONReader.Value) throws(VendorError) {
         sequence = try json.integer("sequence")
         sessionId = try json.text("sessionId")
         telephonySessionId = try json.text("telephonySessionId")
@@ -125,12 +135,14 @@ extension RingCentralNotification.Body {
         activeCalls = try json.objects("activeCalls")?.map { object throws(VendorError) in
             try RingCentralNotification.ActiveCall(object.members, raw: object.value)
         }
+        self.raw = raw
     }
 }
 
 extension RingCentralNotification.Party {
     init(_ json: JSONMembers, raw: JSONReader.Value) throws(VendorError) {
         id = try json.text("id")
+        extensionId = try json.text("extensionId")
         direction = try json.string("direction")
         from = try json.object("from").map { members throws(VendorError) in try RingCentralNotification.Endpoint(members) }
         to = try json.object("to").map { members throws(VendorError) in try RingCentralNotification.Endpoint(members) }
