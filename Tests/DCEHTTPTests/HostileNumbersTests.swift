@@ -142,4 +142,31 @@ import Testing
             #expect(letters.count == probes.count)
         }
     }
+
+    @Test(arguments: TestEngine.all)
+    func queryNumbersAndTimesOutsideTheirRangeAreNamed(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, services, account in
+            let calls: [(String, String)] = [
+                ("from=2999-01-01", "from"), ("to=1969-12-31T23:59:59Z", "to"), ("from=-0001-01-01", "from"),
+                ("limit=99999999999999999999", "limit"), ("limit=-9223372036854775808", "limit"),
+            ]
+            for (query, field) in calls {
+                let response = try await client.execute(uri: "/v1/calls?\(query)", method: .get, headers: .bearer(account.key))
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(response.errorField == field, "\(query)")
+            }
+            let ribbon = try await RibbonTestClient.make(services.database)
+            let logs: [(String, String)] = [
+                ("startDate=1800-01-01", "startDate"), ("endDate=99999-01-01", "endDate"),
+                ("page=99999999999999999999", "page"), ("pageSize=-9223372036854775808", "pageSize"),
+            ]
+            for (query, field) in logs {
+                let response = try await client.ribbonGet("/api/ribbon/call-logs?\(query)", key: ribbon.key)
+                #expect(response.status == .badRequest, "\(query)")
+                #expect(response.errorField == field, "\(query)")
+            }
+            let farPage = try await client.ribbonGet("/api/ribbon/call-logs?page=2147483647&pageSize=100", key: ribbon.key)
+            #expect(farPage.status == .ok)
+        }
+    }
 }
