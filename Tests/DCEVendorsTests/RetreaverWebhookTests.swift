@@ -47,16 +47,22 @@ import Testing
         #expect(error1?.code == "too_many_tags" && error1?.field == "tags")
     }
 
-    @Test func stageAndStatusAreChecked() throws {
+    @Test func aBadStageIsRefusedButAMissingOneReadsTheCallAsListed() throws {
         let noStage = try Fixture.body("retreaver-always.json", contentType: "application/json")
-        let error2 = #expect(throws: VendorError.self) { try RetreaverWebhook.decode(noStage, integration: integration) }
-        #expect(error2?.field == "stage")
+        let listed = try #require(try RetreaverWebhook.decode(noStage, integration: integration).first)
+        #expect(listed.event.type == "retreaver.call")
+        #expect(listed.event.fields.status == .completed)
+        #expect(listed.event.idempotencyKey.hasPrefix("retreaver:int_test:RTV-9c41:snapshot-"))
         let badStage = try Fixture.body("retreaver-always.json", contentType: "application/json", query: ["stage": "later"])
-        let error3 = #expect(throws: VendorError.self) { try RetreaverWebhook.decode(badStage, integration: integration) }
-        #expect(error3?.field == "stage")
+        let error = #expect(throws: VendorError.self) { try RetreaverWebhook.decode(badStage, integration: integration) }
+        #expect(error?.field == "stage")
+    }
+
+    @Test func aStatusRetreaverAddsLaterKeepsTheStagesStatusAndIsKept() throws {
         let body = #"{"id": "RTV-1", "status": "exploded"}"#
-        let badStatus = VendorDelivery(method: "POST", query: ["stage": "always"], contentType: "application/json", body: Array(body.utf8), receivedAt: Fixture.receivedAt)
-        let error4 = #expect(throws: VendorError.self) { try RetreaverWebhook.decode(badStatus, integration: integration) }
-        #expect(error4?.field == "status")
+        let delivery = VendorDelivery(method: "POST", query: ["stage": "always"], contentType: "application/json", body: Array(body.utf8), receivedAt: Fixture.receivedAt)
+        let event = try #require(try RetreaverWebhook.decode(delivery, integration: integration).first)
+        #expect(event.event.fields.status == .completed)
+        #expect(event.event.fields.tags["retreaver_status"] == "exploded")
     }
 }

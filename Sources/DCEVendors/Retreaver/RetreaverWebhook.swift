@@ -3,7 +3,8 @@ import Foundation
 
 /// Retreaver's webhooks (seed 002): JSON or form bodies for the stages start, selected,
 /// answered, timer, postback and always. The stage comes from the `stage` parameter of
-/// the webhook URL the account configured in Retreaver (or a `stage` body field).
+/// the webhook URL the account configured in Retreaver (or a `stage` body field); a
+/// delivery without one carries calls as Retreaver's API lists them (`RetreaverCall`).
 public enum RetreaverWebhook {
     /// Retreaver's names, as in the seed's field-mapping table.
     public enum Field: String, CaseIterable {
@@ -43,77 +44,68 @@ public enum RetreaverWebhook {
         }
     }
 
-    /// Retreaver's `status` values (the seed's `mapStatus`) and dce's status for each.
+    /// Retreaver's `status` values (the seed's `mapStatus`) and dce's status for each;
+    /// `finished` and statuses not listed are read by `RetreaverCall.map`.
     public static let statusTable: [String: CallStatus] = [
         "completed": .completed, "no-answer": .noAnswer, "no_answer": .noAnswer, "busy": .busy,
         "failed": .failed, "canceled": .canceled, "cancelled": .canceled, "ringing": .ringing,
         "in-progress": .inProgress, "in_progress": .inProgress, "answered": .answered,
     ]
 
+    /// Reads a delivery: form fields, a query string, or JSON that is one call object, a
+    /// `{"call": {…}}` as Retreaver's API writes it, or a page of them (`calls.json`). With
+    /// a stage each call is that stage's event; without one, each is the call as Retreaver
+    /// lists it (`RetreaverCall.snapshotEvent`).
     public static func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
-        let fields: FlatFields
+        let tagsKey = integration.parameter(Field.tags.rawValue)
+        var calls: [(fields: FlatFields, path: String)] = []
         if delivery.method == "GET" || delivery.body.isEmpty {
-            fields = FlatFields(delivery.query)
+            calls = [(FlatFields(delivery.query), "")]
         } else if delivery.bodyIsJSON {
-            fields = FlatFields.json(try JSONBody.object(delivery.body), tagsKey: integration.parameter(Field.tags.rawValue))
-        } else {
-            fields = FlatFields.form(delivery.bodyText)
-        }
-        func name(_ field: Field) -> String { integration.parameter(field.rawValue) }
-
-        let stageText = delivery.query[name(.stage)] ?? fields.text(name(.stage))
-        guard let stageText else {
-            throw VendorError(field: name(.stage), message: "'stage' is required: add ?stage=start|selected|answered|timer|postback|always to the webhook URL", code: "missing_field")
-        }
-        guard let stage = Stage(rawValue: stageText.lowercased()) else {
-            throw .invalid(name(.stage), "'\(stageText)' is not a Retreaver stage (start, selected, answered, timer, postback, always)")
-        }
-        guard let callID = fields.text(name(.id), name(.callUUID)) else { throw .missing(name(.id)) }
-        guard callID.count <= 255 else { throw .invalid(name(.id), "must be at most 255 characters") }
-
-        var call = CallFields()
-        call.tags = try fields.validatedTags(field: name(.tags))
-        call.callerPhone = try fields.phone(name(.callerNumber))
-        call.trackingNumber = try fields.phone(name(.dialedNumber))
-        call.destinationNumber = try fields.phone(name(.targetNumber))
-        call.campaignID = fields.text(name(.campaignID))
-        call.publisherID = fields.text(name(.affiliateID))
-        call.targetID = fields.text(name(.targetID))
-        call.durationSeconds = try fields.seconds(name(.duration))
-        call.callStartedAt = try fields.timestamp(name(.createdAt))
-        call.callAnsweredAt = try fields.timestamp(name(.answeredAt))
-        call.callEndedAt = try fields.timestamp(name(.endedAt))
-        call.recordingURL = fields.text(name(.recordingURL))
-        call.revenue = try fields.money(name(.revenue))
-        call.payout = try fields.money(name(.payout))
-        call.converted = try fields.flag(name(.converted))
-        call.callerState = fields.text(name(.callerState))
-        if let status = fields.text(name(.status)) {
-            guard let mapped = statusTable[status.lowercased()] else {
-                throw .invalid(name(.status), "'\(status)' is not a Retreaver call status (completed, no-answer, busy, failed, canceled)")
+            for (object, path) in try RetreaverCall.objects(in: try JSONBody.parse(delivery.body)) {
+                calls.append((RetreaverCall.flatten(object, tagsKey: tagsKey), path))
             }
-            call.status = mapped
         } else {
-            call.status = stage.impliedStatus
+            calls = [(FlatFields.form(delivery.bodyText), "")]
         }
+        let stageName = integration.parameter(Field.stage.rawValue)
+        var events: [VendorEvent] = []
+        for (fields, path) in calls {
+            do throws(VendorError) {
+                guard let stageText = delivery.query[stageName] ?? fields.text(stageName) else {
+                    events.append(try RetreaverCall.snapshotEvent(fields, integration: integration, receivedAt: delivery.receivedAt))
+                    continue
+                }
+                guard let stage = Stage(rawValue: stageText.lowercased()) else {
+                    throw .invalid(stageName, "'\(stageText)' is not a Retreaver stage (start, selected, answered, timer, postback, always)")
+                }
+                events.append(try stageEvent(fields, stage: stage, integration: integration, receivedAt: delivery.receivedAt))
+            } catch {
+                throw CallSnapshot.locate(error, at: path)
+            }
+        }
+        return events
+    }
 
+    static func stageEvent(
+        _ fields: FlatFields, stage: Stage, integration: IntegrationProfile, receivedAt: Timestamp
+    ) throws(VendorError) -> VendorEvent {
+        let (callID, call) = try RetreaverCall.map(fields, stage: stage, integration: integration)
         // Stages are ordered by what they report, so an `always` that arrives before its
         // `start` still lands after it.
         let occurredAt: Timestamp = switch stage {
-        case .start: call.callStartedAt ?? delivery.receivedAt
-        case .selected: (call.callStartedAt ?? delivery.receivedAt).adding(milliseconds: 1)
-        case .answered, .timer: call.callAnsweredAt ?? (call.callStartedAt?.adding(milliseconds: 2) ?? delivery.receivedAt)
-        case .postback: delivery.receivedAt
-        case .always: call.callEndedAt ?? delivery.receivedAt
+        case .start: call.callStartedAt ?? receivedAt
+        case .selected: (call.callStartedAt ?? receivedAt).adding(milliseconds: 1)
+        case .answered, .timer: call.callAnsweredAt ?? (call.callStartedAt?.adding(milliseconds: 2) ?? receivedAt)
+        case .postback: receivedAt
+        case .always: call.callEndedAt ?? receivedAt
         }
-        var stored = fields.values
-        if !fields.tags.isEmpty { stored["tags"] = JSONBody.text(fields.tags) }
         let event = CallEvent(
             source: .retreaver, externalCallID: callID,
             idempotencyKey: IdempotencyKey.make(.retreaver, integration: integration.id, callID: callID, stage: stage.rawValue),
             occurredAt: occurredAt, type: "retreaver.\(stage.rawValue)", fields: call
         )
-        return [VendorEvent(event: event, payload: JSONBody.text(stored))]
+        return VendorEvent(event: event, payload: RetreaverCall.payload(fields))
     }
 
     /// The answer Retreaver applies as tags to its call: dce's call id and status, and

@@ -6,7 +6,8 @@ import DCEDomain
 /// also sends its own misspelling `sale_sucesful`), `caller_id`, `inbound_number` and
 /// `call_length`. The Call Token and Revenue Token names are the account's to choose in
 /// Ringba, so they come from the integration's field mapping (`call_id` → `callUUID`).
-/// Pixel events arrive the same way with an `event` parameter.
+/// Pixel events arrive the same way with an `event` parameter. A JSON body of call-log rows
+/// (one, or a page as Ringba's API answers) is read by `RingbaCallLog`.
 public enum RingbaWebhook {
     /// dce's names for Ringba's parameters; the integration's field mapping may rename each.
     public enum Parameter: String, CaseIterable {
@@ -52,8 +53,19 @@ public enum RingbaWebhook {
     public static func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
         var values = delivery.query
         if delivery.method == "POST", !delivery.body.isEmpty {
+            let body: FlatFields
+            if delivery.bodyIsJSON {
+                let document = try JSONBody.parse(delivery.body)
+                // Call-log rows, one or a page, as Ringba's API lists them: many calls per delivery.
+                if let rows = try RingbaCallLog.rows(in: document) { return try callLogEvents(rows, delivery: delivery, integration: integration) }
+                guard case .object(let object) = document else {
+                    throw VendorError(field: nil, message: "the body must be a JSON object or call-log rows", code: "malformed_json")
+                }
+                body = FlatFields.json(object)
+            } else {
+                body = FlatFields.form(delivery.bodyText)
+            }
             // A form or JSON body adds to the query string; the query string wins a clash.
-            let body: FlatFields = delivery.bodyIsJSON ? FlatFields.json(try JSONBody.object(delivery.body)) : FlatFields.form(delivery.bodyText)
             values.merge(body.values) { query, _ in query }
         }
         let fields = FlatFields(values)
@@ -129,6 +141,21 @@ public enum RingbaWebhook {
             type: "ringba.\(stage)", fields: call
         )
         return [VendorEvent(event: event, payload: Self.payload(values))]
+    }
+
+    static func callLogEvents(
+        _ rows: [(row: JSONReader.Value, path: String)], delivery: VendorDelivery, integration: IntegrationProfile
+    ) throws(VendorError) -> [VendorEvent] {
+        guard !rows.isEmpty else { throw VendorError(field: nil, message: "the call log holds no rows", code: "missing_field") }
+        var events: [VendorEvent] = []
+        for (row, path) in rows {
+            do throws(VendorError) {
+                events.append(try RingbaCallLog.event(row, integration: integration, receivedAt: delivery.receivedAt))
+            } catch {
+                throw CallSnapshot.locate(error, at: path)
+            }
+        }
+        return events
     }
 
     /// The parameters as a JSON object, the form they are stored in next to the event.

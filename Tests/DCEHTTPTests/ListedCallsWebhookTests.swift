@@ -1,0 +1,136 @@
+import DCETestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Calls as the vendors' own APIs list them, posted to the real webhook routes: Retreaver's
+/// call objects of every API version, and Ringba's call-log rows, one or a page. Each is
+/// answered 2xx and stored as the call it reports. The fixtures are the vendor tests'
+/// (Tests/DCEVendorsTests/Fixtures), where each one's public document is named:
+/// Retreaver's API reference (retreaver/core-api-docs, "Calls", V1 to V4), Ringba's
+/// published API collection ("Get Call Log", "Get Details About Single Call"), the row
+/// shape Ringba/ringba-api-samples reads, and seed 000's call-log example.
+@Suite struct ListedCallsWebhookTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("DCEVendorsTests/Fixtures")
+
+    static func fixture(_ name: String) throws -> String {
+        try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    static func call(_ client: any TestClientProtocol, key: String, id: String) async throws -> [String: Any] {
+        try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(key)).json
+    }
+
+    static func results(_ response: TestResponse) -> [[String: Any]] {
+        (response.json["results"] as? [[String: Any]]) ?? []
+    }
+
+    @Test(arguments: TestEngine.all)
+    func retreaverCallObjectsOfEveryVersionAreStored(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, _, account in
+            // setup
+            let retreaver = try await TestIntegration.create(client, key: account.key, vendor: "retreaver")
+            func post(_ fixture: String, query: String = "") async throws -> TestResponse {
+                try await client.execute(uri: retreaver.path(query), method: .post, headers: .json, body: .json(try Self.fixture(fixture)))
+            }
+            // run
+            let v2 = try await post("retreaver-api-v2-call.json")
+            let v3 = try await post("retreaver-api-v3-call.json")
+            let v4 = try await post("retreaver-api-v4-call.json")
+            let v1Page = try await post("retreaver-api-v1-calls.json")
+            let v2Page = try await post("retreaver-api-v2-calls.json", query: "stage=always")
+            let again = try await post("retreaver-api-v2-call.json")
+            // validate
+            for response in [v2, v3, v4, v1Page, v2Page, again] { #expect(response.status == .ok) }
+            let callID = try #require(v2.json["dce_call_id"] as? String)
+            #expect(v2.json["dce_status"] as? String == "canceled")
+            #expect(v3.json["dce_call_id"] as? String == callID && v4.json["dce_call_id"] as? String == callID)
+            #expect(again.json["dce_duplicate"] as? String == "true")
+            let call = try await Self.call(client, key: account.key, id: callID)
+            #expect(call["external_call_id"] as? String == "94079290-93f3-4527-9e78-88653aaf3c49")
+            #expect(call["caller_phone"] as? String == "+13015236555")
+            #expect(call["tracking_number"] as? String == "+18886064349")
+            #expect(call["destination_number"] as? String == "+16477159443")
+            #expect(call["duration_seconds"] as? Int == 43)
+            #expect(call["status"] as? String == "canceled")
+            #expect(call["caller_state"] as? String == "NC")
+            #expect(call["event_count"] as? Int == 3)
+            let metadata = try #require(call["call_metadata"] as? [String: String])
+            #expect(metadata["retreaver_number_name"] == "Publisher Joe Number")
+            #expect(metadata["geo"] == "301,us,us-28379,us-nc")
+
+            let v1ID = try #require(v1Page.json["dce_call_id"] as? String)
+            let v1 = try await Self.call(client, key: account.key, id: v1ID)
+            #expect(v1["external_call_id"] as? String == "addcf985-017e-4962-be34-cf5d55e74afc")
+            #expect(v1["tracking_number"] as? String == "+18668987878")
+            #expect(v1["status"] as? String == "completed")
+            #expect(v1["campaign_id"] as? String == "0003")
+            let sold = try await Self.call(client, key: account.key, id: try #require(v2Page.json["dce_call_id"] as? String))
+            #expect(sold["revenue"] as? String == "5.00" && sold["converted"] as? Bool == true)
+            #expect(sold["destination_number"] as? String == "+12263399112")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func ringbaCallLogRowsAreStoredOneCallEach(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, _, account in
+            // setup
+            let ringba = try await TestIntegration.create(client, key: account.key, vendor: "ringba")
+            func post(_ fixture: String) async throws -> TestResponse {
+                try await client.execute(uri: ringba.path(""), method: .post, headers: .json, body: .json(try Self.fixture(fixture)))
+            }
+            // run
+            let page = try await post("ringba-calllogs-report.json")
+            let pulledAgain = try await post("ringba-calllogs-report.json")
+            let detail = try await post("ringba-calllogs-detail.json")
+            let sample = try await post("ringba-api-samples-calllog.json")
+            let seed = try await post("ringba-seed-calllog.json")
+            // validate
+            for response in [page, pulledAgain, detail, sample, seed] { #expect(response.status == .ok) }
+            let rows = Self.results(page)
+            #expect(rows.count == 3)
+            #expect(Set(rows.compactMap { $0["call_id"] as? String }).count == 3)
+            #expect(Self.results(pulledAgain).allSatisfy { $0["duplicate"] as? Bool == true })
+            let callID = try #require(rows.first?["call_id"] as? String)
+            #expect(Self.results(detail).first?["call_id"] as? String == callID)
+            #expect(Self.results(detail).first?["duplicate"] as? Bool == false)
+            #expect(Self.results(sample).first?["call_id"] as? String == callID)
+
+            let call = try await Self.call(client, key: account.key, id: callID)
+            #expect(call["external_call_id"] as? String == "v21GxftEiw9_xebLSYKj4db9Wh5E3xSYcgYfGP6Z4rreg7TK7YdU5wFw")
+            #expect(call["caller_phone"] as? String == "+16613804706")
+            #expect(call["tracking_number"] as? String == "+18884143472")
+            #expect(call["destination_number"] as? String == "+16317918378")
+            #expect(call["duration_seconds"] as? Int == 12)
+            #expect(call["status"] as? String == "completed")
+            #expect(call["campaign_id"] as? String == "CA74c0b7f1f3824246b73e72a9238b4bfc")
+            #expect(call["publisher_id"] as? String == "AFbd21c4a3274c4382aa98919d5149baf3")
+            #expect(call["target_id"] as? String == "TA2f6961e921ef4b92b7304dd76db8336f")
+            #expect(call["caller_state"] as? String == "CA")
+            #expect(call["converted"] as? Bool == true)
+            #expect(call["event_count"] as? Int == 3)
+
+            let seedCall = try await Self.call(client, key: account.key, id: try #require(Self.results(seed).first?["call_id"] as? String))
+            #expect(seedCall["duration_seconds"] as? Int == 180)
+            #expect(seedCall["status"] as? String == "completed")
+            #expect(seedCall["campaign_id"] as? String == "camp_123")
+            // The seed's numbers are placeholders, no phone numbers: kept as sent.
+            let seedMetadata = try #require(seedCall["call_metadata"] as? [String: String])
+            #expect(seedMetadata["ringba_callerId"] == "+1234567890" && seedMetadata["ringba_targetNumber"] == "+1112223333")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aBadRowIsRefusedNamingItsPlace(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, _, account in
+            let ringba = try await TestIntegration.create(client, key: account.key, vendor: "ringba")
+            let body = #"{"report": {"records": [{"inboundCallId": "a"}, {"inboundCallId": "b", "callDt": "yesterday"}]}}"#
+            let response = try await client.execute(uri: ringba.path(""), method: .post, headers: .json, body: .json(body))
+            #expect(response.status == .badRequest)
+            #expect(response.errorField == "report.records[1].callDt")
+        }
+    }
+}
