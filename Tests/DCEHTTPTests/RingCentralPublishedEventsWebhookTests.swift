@@ -76,6 +76,10 @@ import Testing
             #expect(Self.metadata(inbound)["direction"] == "inbound")
             #expect(Self.metadata(inbound)["ringcentral_session_id"] == "425008160016")
             #expect(try await Self.deadLetters(client, key: account.key).isEmpty)
+            // The presence change without a call is counted accepted, not as a retry.
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: .bearer(TestApp.adminKey)).text
+            #expect(metrics.contains(#"dce_webhooks_total{vendor="ringcentral",outcome="accepted"} 5"#), "\(metrics.split(separator: "\n").filter { $0.contains("dce_webhooks_total") })")
+            #expect(!metrics.contains(#"outcome="duplicate""#))
         }
     }
 

@@ -112,7 +112,8 @@ struct WebhooksController {
             let outcomes = try await services.ledger.append(events, accountID: integration.accountID, request: inbound, arrival: arrival)
             let duplicates = outcomes.filter(\.duplicate).count
             services.metrics.eventsIngested(source: vendor.rawValue, count: outcomes.count, duplicates: duplicates)
-            services.metrics.webhook(vendor: vendor.rawValue, outcome: duplicates == outcomes.count ? "duplicate" : "accepted")
+            // A RingCentral notification without a call has no events: accepted, not a retry.
+            services.metrics.webhook(vendor: vendor.rawValue, outcome: !outcomes.isEmpty && duplicates == outcomes.count ? "duplicate" : "accepted")
             return try await answer(vendor, outcomes: outcomes, accountID: integration.accountID, request: request, context: context)
         } catch let error as APIError where error.status.code < 500 {
             try await services.ledger.deadLetter(inbound, accountID: integration.accountID, reason: error.message, field: error.field, arrival: arrival)
