@@ -182,8 +182,8 @@ import Testing
             #expect(tags["Appointment Booked"] == "true")
             #expect(tags.count == 17)
 
-            // Past 100 tags: refused naming custom_data.
-            let entries = (0..<100).map { #"{"name": "f\#($0)", "data_type": "Short Text", "value": "v"}"# }.joined(separator: ",")
+            // Past 100 of the delivery's tags: refused naming custom_data.
+            let entries = (0..<101).map { #"{"name": "f\#($0)", "data_type": "Short Text", "value": "v"}"# }.joined(separator: ",")
             let over = try await client.execute(uri: invoca.path(""), method: .post, headers: .json, body: .json(#"[{"transaction_id": "T-OVER", "custom_data": [\#(entries)]}]"#))
             #expect(over.status == .badRequest)
             #expect(over.errorField == "[0].custom_data")

@@ -114,13 +114,13 @@ import Testing
         func entries(_ count: Int) -> String {
             (0..<count).map { #"{"name": "field_\#($0)", "data_type": "Short Text", "source": "Api", "value": "v"}"# }.joined(separator: ",")
         }
-        // 99 entries and dce's transaction id tag: 100.
-        let full = try #require(try Self.decode(json: #"{"transaction_id": "T-1", "custom_data": [\#(entries(99))]}"#).first)
-        #expect(full.event.fields.tags.count == 100)
-        let over = #expect(throws: VendorError.self) { try Self.decode(json: #"{"transaction_id": "T-1", "custom_data": [\#(entries(100))]}"#) }
+        // 100 of the delivery's own, and dce's transaction id tag.
+        let full = try #require(try Self.decode(json: #"{"transaction_id": "T-1", "custom_data": [\#(entries(100))]}"#).first)
+        #expect(full.event.fields.tags.count == 101)
+        let over = #expect(throws: VendorError.self) { try Self.decode(json: #"{"transaction_id": "T-1", "custom_data": [\#(entries(101))]}"#) }
         #expect(over?.field == "custom_data")
         #expect(over?.code == "too_many_tags")
-        let rows = #expect(throws: VendorError.self) { try Self.decode(json: #"[{"transaction_id": "T-1", "custom_data": [\#(entries(100))]}]"#) }
+        let rows = #expect(throws: VendorError.self) { try Self.decode(json: #"[{"transaction_id": "T-1", "custom_data": [\#(entries(101))]}]"#) }
         #expect(rows?.field == "[0].custom_data")
         // Invoca's Long Text holds 10,000 characters; a tag holds 4096.
         let long = String(repeating: "x", count: 10_000)

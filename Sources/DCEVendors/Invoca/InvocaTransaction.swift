@@ -144,10 +144,9 @@ public enum InvocaTransaction {
             "invoca_virtual_line_id": fields.text(name(.virtualLineID)),
             "invoca_corrects_transaction_id": corrects,
         ]
-        // dce's own tags count too: an event carries at most 100.
-        let total = marketing.count + own.values.filter { $0?.isEmpty == false }.count
-        guard total <= Tags.maximumPerWrite else {
-            throw VendorError(field: "custom_data", message: Tags.ValidationError.tooMany(count: total).description, code: "too_many_tags")
+        // The delivery's tags are limited as every vendor's are; dce's own few come on top.
+        guard marketing.count <= Tags.maximumPerWrite else {
+            throw VendorError(field: "custom_data", message: Tags.ValidationError.tooMany(count: marketing.count).description, code: "too_many_tags")
         }
         do { call.tags = try Tags(validating: marketing.tags).adding(own) } catch {
             throw VendorError(field: "custom_data", message: error.description, code: "too_many_tags")
