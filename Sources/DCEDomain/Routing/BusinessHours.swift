@@ -134,14 +134,13 @@ public struct BusinessHours: Hashable, Sendable, Codable {
 
     /// Whether the wall clock of `timeZone` at `time` falls inside a window.
     public func isOpen(at time: Timestamp, in timeZone: IANATimeZone) -> Bool {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone.zone
-        let parts = calendar.dateComponents([.weekday, .hour, .minute], from: time.date)
-        guard let weekday = parts.weekday, let hour = parts.hour, let minute = parts.minute,
-              (1...7).contains(weekday), (0...23).contains(hour), (0...59).contains(minute)
-        else { return false }
-        let minuteOfWeek = (weekday - 1) * Weekday.minutesPerDay + hour * 60 + minute
-        return windows.contains { window in window.pieces.contains { $0.contains(minuteOfWeek) } }
+        isOpen(atMinuteOfWeek: timeZone.minuteOfWeek(at: time))
+    }
+
+    /// `nil` (a time the calendar cannot place) is closed.
+    func isOpen(atMinuteOfWeek minute: Int?) -> Bool {
+        guard let minute else { return false }
+        return windows.contains { window in window.pieces.contains { $0.contains(minute) } }
     }
 
     /// The first problem with the windows, named by path: an empty window, or two windows
@@ -162,5 +161,18 @@ public struct BusinessHours: Hashable, Sendable, Codable {
             let (first, second) = (min(earlier.index, later.index), max(earlier.index, later.index))
             throw RoutingPlanError(field: "\(field)[\(second)]", problem: .overlappingHours(with: "\(field)[\(first)]"))
         }
+    }
+}
+
+extension IANATimeZone {
+    /// Minutes since Sunday 00:00 on this zone's wall clock at `time`.
+    func minuteOfWeek(at time: Timestamp) -> Int? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.weekday, .hour, .minute], from: time.date)
+        guard let weekday = parts.weekday, let hour = parts.hour, let minute = parts.minute,
+              (1...7).contains(weekday), (0...23).contains(hour), (0...59).contains(minute)
+        else { return nil }
+        return (weekday - 1) * Weekday.minutesPerDay + hour * 60 + minute
     }
 }

@@ -14,11 +14,13 @@ extension RoutingPlan {
         }
         let place = call.caller.flatMap(places.place(of:))
         var buyerVerdicts: [BuyerID: Verdict?] = [:]
+        // Targets mostly share a few time zones: read each zone's clock once per call.
+        var clocks: [String: Int?] = [:]
         var considered: [ConsideredTarget] = []
         var eligible: [RoutingTarget] = []
         considered.reserveCapacity(targets.count)
         for target in targets {
-            let verdict = skipReason(for: target, call: call, place: place, usage: usage, buyerVerdicts: &buyerVerdicts)
+            let verdict = skipReason(for: target, call: call, place: place, usage: usage, buyerVerdicts: &buyerVerdicts, clocks: &clocks)
             considered.append(ConsideredTarget(target: target.id, buyer: target.buyer, reason: verdict?.reason, heldBy: verdict?.heldBy))
             if verdict == nil { eligible.append(target) }
         }
@@ -31,12 +33,22 @@ extension RoutingPlan {
 
     private func skipReason(
         for target: RoutingTarget, call: RoutingCall, place: CallerPlace?, usage: RoutingUsage,
-        buyerVerdicts: inout [BuyerID: Verdict?]
+        buyerVerdicts: inout [BuyerID: Verdict?], clocks: inout [String: Int?]
     ) -> Verdict? {
         for filter in target.filters where !filter.admits(call.value(of: filter.field, place: place)) {
             return Verdict(reason: .filter(field: filter.field))
         }
-        if let hours = target.hours, !hours.isOpen(at: call.time, in: target.timeZone) { return Verdict(reason: .closed) }
+        if let hours = target.hours {
+            let zone = target.timeZone
+            let minute: Int?
+            if let known = clocks[zone.identifier] {
+                minute = known
+            } else {
+                minute = zone.minuteOfWeek(at: call.time)
+                clocks[zone.identifier] = .some(minute)
+            }
+            if !hours.isOpen(atMinuteOfWeek: minute) { return Verdict(reason: .closed) }
+        }
         // A plan is only built with every target's buyer present.
         guard let buyer = self.buyer(target.buyer) else { return Verdict(reason: .closed) }
         if buyer.duplicateWindowDays > 0, Self.calledWithin(buyer.duplicateWindowDays, of: call.time, history: usage.callerHistory[buyer.id] ?? []) {
