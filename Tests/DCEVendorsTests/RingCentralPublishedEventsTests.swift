@@ -213,15 +213,15 @@ import Testing
         ("(650) 837-0072", .phone(Fixture.phone("+16508370072"))),
     ])
     func numbersAreExtensionsOrPhoneNumbers(text: String, expected: RingCentralNumber) throws {
-        #expect(try RingCentralNumber(text, field: "to") == expected)
+        #expect(RingCentralNumber(text) == expected)
     }
 
-    @Test func aNumberThatIsNeitherIsRefusedNamingItsField() throws {
-        #expect(try RingCentralNumber("", field: "to") == nil)
-        #expect(try RingCentralNumber(nil, field: "to") == nil)
-        for text in ["+4591", "45-91", "call me"] {
-            let error = #expect(throws: VendorError.self) { try RingCentralNumber(text, field: "body.activeCalls[0].to") }
-            #expect(error?.field == "body.activeCalls[0].to", "\(text)")
+    /// A withheld caller id or a SIP address is no reason to refuse a delivery: it is kept as sent.
+    @Test func aNumberThatIsNeitherIsKeptAsSent() throws {
+        #expect(RingCentralNumber("") == nil)
+        #expect(RingCentralNumber(nil) == nil)
+        for text in ["+4591", "45-91", "anonymous", "Restricted", "sip:1001@sip.ringcentral.com"] {
+            #expect(RingCentralNumber(text) == .other(text), "\(text)")
         }
     }
 }

@@ -7,6 +7,10 @@ import DCEDomain
 public enum RingCentralNumber: Hashable, Sendable {
     case phone(PhoneNumber)
     case extensionNumber(String)
+    /// Neither: a withheld caller id (`anonymous`, `Restricted`), a SIP address, or a
+    /// number dce cannot read. Kept as sent, as a tag: a caller id is no reason to refuse
+    /// a call's delivery.
+    case other(String)
 
     /// At most this many digits, without a `+`, make an extension number: fewer than any
     /// phone number dce reads without a country code (ten, North American), and room for
@@ -14,16 +18,20 @@ public enum RingCentralNumber: Hashable, Sendable {
     static let extensionDigits = 1...9
 
     /// Absent or empty is nil; an extension number (digits only, or a star code such as
-    /// a park location `*801`) is kept as it is; anything else must be a phone number and
-    /// is refused naming `field` when it is not.
-    public init?(_ text: String?, field: String) throws(VendorError) {
+    /// a park location `*801`) is kept as it is; a phone number is read as one; anything
+    /// else is kept as `other`.
+    public init?(_ text: String?) {
         guard let text = text?.trimmingWhitespace(), !text.isEmpty else { return nil }
         let digits = text.first == "*" || text.first == "#" ? text.dropFirst() : Substring(text)
         if Self.extensionDigits.contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
             self = .extensionNumber(text)
             return
         }
-        do { self = .phone(try PhoneNumber(parsing: text)) } catch { throw .invalid(field, error.description) }
+        if let phone = try? PhoneNumber(parsing: text) {
+            self = .phone(phone)
+        } else {
+            self = .other(String(text.prefix(Tags.maximumValueLength)))
+        }
     }
 
     public var phone: PhoneNumber? {
@@ -32,6 +40,10 @@ public enum RingCentralNumber: Hashable, Sendable {
 
     public var extensionNumber: String? {
         if case .extensionNumber(let number) = self { number } else { nil }
+    }
+
+    public var other: String? {
+        if case .other(let text) = self { text } else { nil }
     }
 }
 

@@ -62,18 +62,16 @@ public enum RingCentralMapping {
         let path = "body.parties[\(index)]"
         let legacySession = body.sessionId ?? party.sessionId
         let callKey = legacySession ?? body.telephonySessionId ?? party.id ?? contentKey(body.raw)
-        guard let statusName = party.status?.code ?? party.state?.name else {
-            throw VendorError(field: "\(path).status.code", message: "\(path).status.code is required", code: "missing_field")
-        }
-        guard var status = partyStatusTable[statusName.lowercased()] else {
-            throw .invalid("\(path).status.code", "'\(statusName)' is not a RingCentral party status (\(partyStatusTable.keys.sorted().joined(separator: ", ")))")
-        }
+        // A status RingCentral adds later, or none, still makes the call known: its state
+        // is unknown until a status dce reads arrives, and the name is kept as a tag.
+        let statusName = party.status?.code ?? party.state?.name ?? "unknown"
+        var status = partyStatusTable[statusName.lowercased()] ?? .unknown
         let missed = party.missedCall ?? party.state?.missedCall ?? false
         if missed, status == .completed { status = .noAnswer }
 
         var call = CallFields(status: status)
-        let from = try RingCentralNumber(party.from?.anyNumber, field: "\(path).from.\(party.from?.phoneNumber == nil ? "number" : "phoneNumber")")
-        let to = try RingCentralNumber(party.to?.anyNumber, field: "\(path).to.\(party.to?.phoneNumber == nil ? "number" : "phoneNumber")")
+        let from = RingCentralNumber(party.from?.anyNumber)
+        let to = RingCentralNumber(party.to?.anyNumber)
         call.callerPhone = from?.phone
         call.trackingNumber = to?.phone
         let direction = RingCentralDirection.decide(
@@ -97,6 +95,9 @@ public enum RingCentralMapping {
             "ringcentral_label": label,
             "from_extension": from?.extensionNumber,
             "to_extension": to?.extensionNumber,
+            "from_caller_id": from?.other,
+            "to_caller_id": to?.other,
+            "ringcentral_status": partyStatusTable[statusName.lowercased()] == nil ? statusName : nil,
             "direction": direction?.rawValue,
         ])
         let stage = [party.id ?? "party\(index)", statusName.lowercased(), body.sequence.map(String.init)].compactMap { $0 }.joined(separator: ":")
@@ -114,16 +115,12 @@ public enum RingCentralMapping {
     ) throws(VendorError) -> VendorEvent {
         let path = "body.activeCalls[\(index)]"
         let callKey = active.sessionId ?? active.telephonySessionId ?? active.id ?? active.partyId ?? contentKey(active.raw)
-        guard let statusName = active.telephonyStatus ?? body.telephonyStatus else {
-            throw VendorError(field: "\(path).telephonyStatus", message: "\(path).telephonyStatus is required", code: "missing_field")
-        }
-        guard var status = presenceStatusTable[statusName.lowercased()] else {
-            throw .invalid("\(path).telephonyStatus", "'\(statusName)' is not a RingCentral telephony status (\(presenceStatusTable.keys.sorted().joined(separator: ", ")))")
-        }
+        let statusName = active.telephonyStatus ?? body.telephonyStatus ?? "unknown"
+        var status = presenceStatusTable[statusName.lowercased()] ?? .unknown
         if active.missedCall == true, status == .completed { status = .noAnswer }
         var call = CallFields(status: status)
-        let from = try RingCentralNumber(active.from, field: "\(path).from")
-        let to = try RingCentralNumber(active.to, field: "\(path).to")
+        let from = RingCentralNumber(active.from)
+        let to = RingCentralNumber(active.to)
         call.callerPhone = from?.phone
         call.trackingNumber = to?.phone
         // A presence event is the monitored extension's own: it placed an outbound call
@@ -147,6 +144,9 @@ public enum RingCentralMapping {
             "ringcentral_party_id": active.partyId,
             "from_extension": from?.extensionNumber,
             "to_extension": to?.extensionNumber,
+            "from_caller_id": from?.other,
+            "to_caller_id": to?.other,
+            "ringcentral_status": presenceStatusTable[statusName.lowercased()] == nil ? statusName : nil,
             "direction": direction?.rawValue,
         ])
         let stage = ["presence", statusName.lowercased(), body.sequence.map(String.init)].compactMap { $0 }.joined(separator: ":")
