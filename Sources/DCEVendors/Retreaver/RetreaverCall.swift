@@ -76,7 +76,9 @@ public enum RetreaverCall {
         func present(_ names: String...) -> String { names.first { fields.text($0) != nil } ?? names[0] }
 
         let idName = present(name(.id), "uuid", name(.callUUID))
-        guard let callID = fields.text(idName) else { throw .missing(name(.id)) }
+        guard let callID = fields.text(idName) else {
+            throw VendorError(field: name(.id), message: "'\(name(.id))' (Retreaver's 'uuid') is required", code: "missing_field")
+        }
         guard callID.count <= 255 else { throw .invalid(idName, "must be at most 255 characters") }
 
         var call = CallFields()
