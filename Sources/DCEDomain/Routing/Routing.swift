@@ -20,7 +20,7 @@ extension RoutingPlan {
         var eligible: [RoutingTarget] = []
         considered.reserveCapacity(targets.count)
         for target in targets {
-            let verdict = skipReason(for: target, call: call, place: place, usage: usage, buyerVerdicts: &buyerVerdicts, clocks: &clocks)
+            let verdict = verdict(for: target, call: call, place: place, usage: usage, buyerVerdicts: &buyerVerdicts, clocks: &clocks)
             considered.append(ConsideredTarget(target: target.id, buyer: target.buyer, reason: verdict?.reason, heldBy: verdict?.heldBy))
             if verdict == nil { eligible.append(target) }
         }
@@ -31,7 +31,7 @@ extension RoutingPlan {
         return RoutingDecision(route: route, considered: considered, fallback: applied)
     }
 
-    private func skipReason(
+    private func verdict(
         for target: RoutingTarget, call: RoutingCall, place: CallerPlace?, usage: RoutingUsage,
         buyerVerdicts: inout [BuyerID: Verdict?], clocks: inout [String: Int?]
     ) -> Verdict? {
