@@ -121,10 +121,10 @@ import Testing
     }
 
     @Test func aBadFieldInAPageIsNamedByItsPlace() throws {
-        let body = #"[{"call": {"uuid": "u-1"}}, {"call": {"uuid": "u-2", "caller": "not a number"}}]"#
+        let body = #"[{"call": {"uuid": "u-1"}}, {"call": {"uuid": "u-2", "revenue": "lots"}}]"#
         let delivery = VendorDelivery(method: "POST", query: [:], contentType: "application/json", body: Array(body.utf8), receivedAt: Fixture.receivedAt)
         let error = #expect(throws: VendorError.self) { try RetreaverWebhook.decode(delivery, integration: integration) }
-        #expect(error?.field == "[1].call.caller")
+        #expect(error?.field == "[1].call.revenue")
         let noID = VendorDelivery(method: "POST", query: [:], contentType: "application/json", body: Array(#"[{"call": {"caller": "+13015236555"}}]"#.utf8), receivedAt: Fixture.receivedAt)
         let missing = #expect(throws: VendorError.self) { try RetreaverWebhook.decode(noID, integration: integration) }
         #expect(missing?.field == "[0].call.id" && missing?.code == "missing_field")

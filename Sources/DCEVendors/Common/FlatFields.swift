@@ -150,6 +150,15 @@ public struct FlatFields: Sendable, Hashable {
         do { return try PhoneNumber(parsing: value) } catch { throw .invalid(name, error.description) }
     }
 
+    /// A caller id: a phone number, or text that is none (a withheld caller's `anonymous`
+    /// or `Restricted`, a SIP address), which the decoder keeps as the tag `caller_id`.
+    /// Who called is never a reason to refuse a call's delivery.
+    public func callerID(_ name: String) -> (phone: PhoneNumber?, kept: [String: String?]) {
+        guard let value = text(name) else { return (nil, [:]) }
+        if let phone = try? PhoneNumber(parsing: value) { return (phone, [:]) }
+        return (nil, ["caller_id": String(value.prefix(Tags.maximumValueLength))])
+    }
+
     public func money(_ name: String) throws(VendorError) -> Money? {
         guard let value = text(name) else { return nil }
         do { return try Money(parsing: value) } catch { throw .invalid(name, error.description) }

@@ -101,7 +101,8 @@ public enum InvocaTransaction {
         let completeCallID = fields.text(name(.completeCallID))
 
         var call = CallFields()
-        call.callerPhone = try fields.phone(name(.callingPhoneNumber))
+        let caller = fields.callerID(name(.callingPhoneNumber))
+        call.callerPhone = caller.phone
         call.destinationNumber = try fields.phone(name(.destinationPhoneNumber))
         call.trackingNumber = try fields.phone(name(.trackingNumber))
         // The first start time the row carries, the unambiguous forms first.
@@ -148,7 +149,7 @@ public enum InvocaTransaction {
         guard marketing.count <= Tags.maximumPerWrite else {
             throw VendorError(field: "custom_data", message: Tags.ValidationError.tooMany(count: marketing.count).description, code: "too_many_tags")
         }
-        do { call.tags = try Tags(validating: marketing.tags).adding(own) } catch {
+        do { call.tags = try Tags(validating: marketing.tags).adding(own).adding(caller.kept) } catch {
             throw VendorError(field: "custom_data", message: error.description, code: "too_many_tags")
         }
         // Originals are ordered by the call's start; a correction by when it was made,

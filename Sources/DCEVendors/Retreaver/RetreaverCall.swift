@@ -83,7 +83,9 @@ public enum RetreaverCall {
 
         var call = CallFields()
         call.tags = try fields.validatedTags(field: name(.tags))
-        call.callerPhone = try fields.phone(present(name(.callerNumber), "caller"))
+        let caller = fields.callerID(present(name(.callerNumber), "caller"))
+        call.callerPhone = caller.phone
+        call.tags = call.tags.adding(caller.kept)
         if fields.text("number") != nil {
             call.trackingNumber = try fields.phone("number")
             call.destinationNumber = try fields.phone(present(name(.targetNumber), name(.dialedNumber)))

@@ -74,7 +74,9 @@ public enum RingbaWebhook {
         let callID = try fields.required(name(.callID))
         guard callID.count <= 255 else { throw .invalid(name(.callID), "must be at most 255 characters") }
         var call = CallFields()
-        call.callerPhone = try fields.phone(name(.callerID))
+        let caller = fields.callerID(name(.callerID))
+        call.callerPhone = caller.phone
+        call.tags = call.tags.adding(caller.kept)
         call.trackingNumber = try fields.phone(name(.inboundNumber))
         call.destinationNumber = try fields.phone(name(.targetNumber))
         call.durationSeconds = try fields.seconds(name(.callLength))
