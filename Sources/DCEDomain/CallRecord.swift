@@ -23,10 +23,6 @@ public struct CallRecord: Hashable, Sendable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
-
-    /// The moment the call is listed and paged by: when it started or, before any
-    /// event says so, when dce first heard of it.
-    public var sortTime: Timestamp { fields.callStartedAt ?? createdAt }
 }
 
 /// How events become a call.
