@@ -30,9 +30,15 @@ enum WebhookAuthentication {
         let reason: String
     }
 
+    /// Whether a delivery presents Standard Webhooks headers, and so must be checked
+    /// against a signature over its whole body.
+    static func isSigned(_ request: Request) -> Bool {
+        request.headers[.webhookSignature] != nil || request.headers[.webhookID] != nil || request.headers[.webhookTimestamp] != nil
+    }
+
     static func verify(vendor: Vendor, integration: Integration, request: Request, query: [String: String], body: [UInt8]) throws(Failure) {
         let headers = request.headers
-        if headers[.webhookSignature] != nil || headers[.webhookID] != nil || headers[.webhookTimestamp] != nil {
+        if isSigned(request) {
             guard let secret = integration.secret else { throw Failure(reason: "the integration has no signing secret") }
             do {
                 try StandardWebhooks.verify(
