@@ -33,8 +33,7 @@ struct AccountAuthenticator: RouterMiddleware {
         }
         guard let accountID = try await accounts.authenticate(key: key) else {
             // Log only the visible prefix of a well-formed key, never anything secret.
-            let parts = key.split(separator: "_")
-            let prefix = parts.count == 3 && parts[0] == "dce" ? "dce_\(parts[1])" : "malformed"
+            let prefix = APIKeyFormat.prefix(of: key) ?? "malformed"
             context.logger.notice("rejected API key", metadata: ["key_prefix": "\(prefix)"])
             throw APIError.unauthorized("the API key is not valid or has been revoked")
         }

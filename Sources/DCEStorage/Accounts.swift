@@ -20,6 +20,17 @@ public struct APIKeyRecord: Sendable, Hashable, Codable {
     public let revokedAt: Timestamp?
 }
 
+/// The form of an API key, `dce_<prefix>_<secret>`: its visible prefix names it (in
+/// logs, rate limits, lookups) without the secret.
+public enum APIKeyFormat {
+    /// `dce_<prefix>` of a well-formed key; nil for anything else.
+    public static func prefix(of key: String) -> String? {
+        let parts = key.split(separator: "_")
+        guard parts.count == 3, parts[0] == "dce" else { return nil }
+        return "dce_\(parts[1])"
+    }
+}
+
 /// A key exactly as issued: the only moment its secret part exists outside the caller.
 public struct IssuedAPIKey: Sendable {
     public let record: APIKeyRecord
@@ -118,8 +129,7 @@ public struct AccountDirectory: Sendable {
     @discardableResult
     public func revokeKey(_ identifier: String) async throws -> APIKeyRecord {
         // A whole key names its own prefix; revoking with it is allowed too.
-        let parts = identifier.split(separator: "_")
-        let idOrPrefix = parts.count == 3 && parts[0] == "dce" ? "dce_\(parts[1])" : identifier
+        let idOrPrefix = APIKeyFormat.prefix(of: identifier) ?? identifier
         let now = Timestamp.now().millisecondsSince1970
         return try await database.write { sql in
             try await sql.raw("""
@@ -137,9 +147,7 @@ public struct AccountDirectory: Sendable {
 
     /// The account a presented key belongs to, or nil for an unknown, malformed or revoked key.
     public func authenticate(key presented: String) async throws -> AccountID? {
-        let parts = presented.split(separator: "_")
-        guard parts.count == 3, parts[0] == "dce" else { return nil }
-        let prefix = "dce_\(parts[1])"
+        guard let prefix = APIKeyFormat.prefix(of: presented) else { return nil }
         guard let row = try await database.read({ sql in
             try await sql.raw("SELECT account_id, key_hash, revoked_at FROM api_keys WHERE prefix = \(bind: prefix)").first()
         }) else { return nil }

@@ -27,9 +27,7 @@ public struct DashboardSessions: Sendable {
     /// Opens a session for a valid, unrevoked key; nil for any other key. Sessions that
     /// are over are cleared at the same time, so the table holds live ones only.
     public func open(key presented: String, now: Timestamp = .now()) async throws -> OpenedDashboardSession? {
-        let parts = presented.split(separator: "_")
-        guard parts.count == 3, parts[0] == "dce" else { return nil }
-        let prefix = "dce_\(parts[1])"
+        guard let prefix = APIKeyFormat.prefix(of: presented) else { return nil }
         let id = Token.random(length: 40)
         let expires = now.adding(seconds: lifetimeSeconds)
         return try await database.write { sql in

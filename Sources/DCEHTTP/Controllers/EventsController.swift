@@ -64,7 +64,8 @@ struct EventsController {
                 throw APIError.badRequest("\(items.count) events in one batch; at most \(AppLimits.maximumBatch) are allowed", field: "events", code: "batch_too_large")
             }
             let events = try items.enumerated().map { index, item in
-                try event(from: item, path: "events[\(index)]", receivedAt: receivedAt)
+                let read = try event(from: item, path: "events[\(index)]", receivedAt: receivedAt)
+                return IncomingEvent(event: read.event, payload: String(decoding: read.json, as: UTF8.self))
             }
             return (events, true)
         }
@@ -72,7 +73,9 @@ struct EventsController {
         return ([.wholeBody(try event(from: object, path: nil, receivedAt: receivedAt).event)], false)
     }
 
-    static func event(from item: Any, path: String?, receivedAt: Timestamp) throws -> IncomingEvent {
+    /// One event, and the JSON it was decoded from (keys sorted), which a batch's events
+    /// keep as their payloads.
+    static func event(from item: Any, path: String?, receivedAt: Timestamp) throws -> (event: CallEvent, json: Data) {
         guard item is [String: Any] else {
             throw APIError.badRequest("each event must be a JSON object", field: path, code: "invalid_field")
         }
@@ -87,7 +90,7 @@ struct EventsController {
             let field = [path, error.field].compactMap { $0 }.joined(separator: ".")
             throw APIError.badRequest("\(field): \(error.message)", field: field, code: error.code)
         }
-        return IncomingEvent(event: wire.callEvent(receivedAt: receivedAt), payload: String(decoding: data, as: UTF8.self))
+        return (wire.callEvent(receivedAt: receivedAt), data)
     }
 }
 

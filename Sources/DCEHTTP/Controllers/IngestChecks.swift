@@ -27,10 +27,9 @@ enum IngestChecks {
     static func containsEscapedNUL(_ bytes: [UInt8]) -> Bool {
         let escape = Array(#"\u0000"#.utf8)
         guard bytes.count >= escape.count else { return false }
-        for start in 0...(bytes.count - escape.count) where bytes[start] == escape[0] && Array(bytes[start..<start + escape.count]) == escape {
-            return true
+        return (0...(bytes.count - escape.count)).contains { start in
+            bytes[start] == escape[0] && bytes[start..<start + escape.count].elementsEqual(escape)
         }
-        return false
     }
 
     /// A NUL character in a field that the ledger stores as text is refused, naming the

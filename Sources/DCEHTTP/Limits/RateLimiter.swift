@@ -1,3 +1,4 @@
+import DCEStorage
 import Hummingbird
 import Synchronization
 
@@ -60,8 +61,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let key = PresentedKey.from(request) {
             // The key's visible prefix names it without keeping the secret in memory.
-            let parts = key.split(separator: "_")
-            try limiter.check(parts.count == 3 ? "key:dce_\(parts[1])" : "account:\(context.accountID?.rawValue ?? "")")
+            try limiter.check(APIKeyFormat.prefix(of: key).map { "key:\($0)" } ?? "account:\(context.accountID?.rawValue ?? "")")
         } else if let account = context.accountID {
             try limiter.check("account:\(account.rawValue)")
         }

@@ -153,9 +153,10 @@ public struct FlatFields: Sendable, Hashable {
     /// A caller id: a phone number, or text that is none (a withheld caller's `anonymous`
     /// or `Restricted`, a SIP address), which the decoder keeps as the tag `caller_id`.
     /// Who called is never a reason to refuse a call's delivery.
-    public func callerID(_ name: String) -> (phone: PhoneNumber?, kept: [String: String?]) {
+    /// `normalizing` turns a vendor's national form into one `PhoneNumber` reads.
+    public func callerID(_ name: String, normalizing: (String) -> String = { $0 }) -> (phone: PhoneNumber?, kept: [String: String?]) {
         guard let value = text(name) else { return (nil, [:]) }
-        if let phone = try? PhoneNumber(parsing: value) { return (phone, [:]) }
+        if let phone = try? PhoneNumber(parsing: normalizing(value)) { return (phone, [:]) }
         return (nil, ["caller_id": String(value.prefix(Tags.maximumValueLength))])
     }
 

@@ -80,15 +80,8 @@ public enum ExotelStatusCallback {
         }
         let updated = try time(.dateUpdated)
         // A withheld caller (Exotel sends `anonymous`, or no digits) is kept as text.
-        let caller: PhoneNumber?
-        var keptCaller: [String: String?] = [:]
-        if let text = fields.text(name(.from)), (try? PhoneNumber(parsing: nationalToInternational(text, countryCode: country))) == nil {
-            caller = nil
-            keptCaller["caller_id"] = String(text.prefix(Tags.maximumValueLength))
-        } else {
-            caller = try number(.from)
-        }
-        call.callerPhone = caller
+        let caller = fields.callerID(name(.from)) { nationalToInternational($0, countryCode: country) }
+        call.callerPhone = caller.phone
         call.destinationNumber = try number(.to)
         if let sid = fields.text(name(.phoneNumberSid)), let exophone = try? PhoneNumber(parsing: nationalToInternational(sid, countryCode: country)) {
             call.trackingNumber = exophone
@@ -104,7 +97,7 @@ public enum ExotelStatusCallback {
             "exotel_custom_field": fields.text(name(.customField)),
             "exotel_legs": fields.text(name(.legs)),
             "exotel_phone_number_sid": fields.text(name(.phoneNumberSid)),
-        ]).adding(keptCaller)
+        ]).adding(caller.kept)
         let stage = eventType == "answered" ? "answered" : "terminal:\(statusText?.lowercased() ?? "")"
         let event = CallEvent(
             source: .exotel, externalCallID: callSid,
