@@ -31,6 +31,10 @@ public struct RoutingPlanError: Error, Hashable, Sendable, CustomStringConvertib
         case notANumber(String)
         case emptyRange
         case negativeCap
+        case negativeAmount
+        case invalidVendor
+        case controlCharacter
+        case unknownID(String)
 
         public var description: String {
             switch self {
@@ -54,6 +58,10 @@ public struct RoutingPlanError: Error, Hashable, Sendable, CustomStringConvertib
             case .notANumber(let text): "'\(text.prefix(32))' is not a decimal number"
             case .emptyRange: "has a minimum above its maximum, or neither"
             case .negativeCap: "cannot be below 0"
+            case .negativeAmount: "cannot be below 0.00"
+            case .invalidVendor: "is not a vendor name (lowercase letters, digits and _)"
+            case .controlCharacter: "contains a control character"
+            case .unknownID(let id): "'\(id.prefix(64))' does not exist in this account"
             }
         }
     }
