@@ -27,6 +27,7 @@ public enum Migrations {
         m008DashboardSessions,
         m009RawBodyBytes,
         m010NumberUse,
+        m011Exchange,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns
