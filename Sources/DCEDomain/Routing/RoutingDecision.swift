@@ -106,6 +106,11 @@ public enum FallbackReason: String, Hashable, Sendable, Codable {
     case noTargets = "no_targets"
     /// Every target was skipped; `considered` says why each one.
     case noEligibleTarget = "no_eligible_target"
+    /// Every target of the ringing order was tried (or is capped now) and none answered.
+    case targetsExhausted = "targets_exhausted"
+    /// Routing failed (a campaign whose plan no longer builds, a storage error): the call
+    /// still gets its campaign's fallback.
+    case routingError = "routing_error"
 }
 
 /// The fallback a call was given, and why.

@@ -28,6 +28,7 @@ public enum Migrations {
         m009RawBodyBytes,
         m010NumberUse,
         m011Exchange,
+        m012CallRoutes,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns
