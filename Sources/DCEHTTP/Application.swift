@@ -30,6 +30,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .addRoutes(CallsController(services: services).endpoints)
         .addRoutes(NumbersController(services: services).endpoints)
         .addRoutes(IntegrationsController(services: services).endpoints)
+        .addRoutes(RouteController(services: services).endpoints)
 
     // The Exotel call ribbon (seed 003), at the seed's own paths.
     router.add(middleware: RibbonPreflight(clients: RibbonClientDirectory(database: services.database)))
