@@ -18,6 +18,9 @@ public struct AppServices: Sendable {
     public let startedAt: ContinuousClock.Instant
     /// Rate, connection, time and memory limits (`ServerLimits`).
     public let limits: ServerLimits
+    /// The address carriers reach dce at (`https://dce.example.com`), which their request
+    /// signatures cover; nil: the request's own scheme and Host.
+    public var publicURL: String?
     let rateLimiter: RateLimiter
     let bodyBudget: BodyBudget
 

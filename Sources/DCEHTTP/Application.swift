@@ -17,6 +17,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
     SystemController(services: services).register(on: router)
     DashboardController(services: services, templates: try DashboardController.loadTemplates()).register(on: router)
     WebhooksController(services: services).register(on: router)
+    VoiceController(services: services).register(on: router)
 
     let v1 = router.group("v1")
     v1.group("admin")
@@ -30,6 +31,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .addRoutes(CallsController(services: services).endpoints)
         .addRoutes(NumbersController(services: services).endpoints)
         .addRoutes(IntegrationsController(services: services).endpoints)
+        .addRoutes(CarriersController(services: services).endpoints)
         .addRoutes(RouteController(services: services).endpoints)
 
     // The Exotel call ribbon (seed 003), at the seed's own paths.

@@ -6,6 +6,6 @@ struct DCECommand: AsyncParsableCommand {
         commandName: "dce",
         abstract: "dce, the call exchange: one ledger for every call-tracking platform.",
         subcommands: [ServeCommand.self, MigrateCommand.self, AccountsCommand.self, KeysCommand.self, ClientsCommand.self,
-                      IntegrationsCommand.self, NumbersCommand.self, SimulateCommand.self]
+                      IntegrationsCommand.self, CarriersCommand.self, NumbersCommand.self, SimulateCommand.self]
     )
 }

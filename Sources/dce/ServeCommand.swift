@@ -14,6 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one). Default: DCE_PORT, else 8080.") var port: Int?
     @Flag(help: "Create a demo account and key, fill a month of realistic calls, and print how to sign in.") var demo = false
     @Option(help: "Number of demo calls to create (with --demo).") var demoCalls = 3000
+    @Option(help: "The address carriers reach dce at (https://dce.example.com), which their voice webhook signatures cover. Default: DCE_PUBLIC_URL, else each request's scheme and Host.")
+    var publicURL: String?
     @OptionGroup var options: DatabaseOptions
     @OptionGroup var limitOptions: LimitOptions
 
@@ -23,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
         let host = try host ?? Self.environmentHost()
         let port = try port ?? Self.environmentPort()
         guard (0...65535).contains(port) else { throw Settings.Invalid(key: "--port", reason: "\(port) is not a port number (0-65535)") }
+        let publicAddress = try Self.publicURL(publicURL)
         _ = LoggingSetup.once
         let logger = settings.makeLogger()
 
@@ -42,7 +45,8 @@ struct ServeCommand: AsyncParsableCommand {
                 signInKey = result.key
                 demoLines.insert("Demo account '\(DemoData.accountName)': \(result.callsCreated) calls created; API key (shown once): \(result.key)", at: 0)
             }
-            let services = AppServices(database: database, adminKey: settings.adminKey, allowsLoginLinks: demo, limits: limits)
+            var services = AppServices(database: database, adminKey: settings.adminKey, allowsLoginLinks: demo, limits: limits)
+            services.publicURL = publicAddress
             let banner = demoLines
             let loginKey = signInKey
             let databaseLabel = settings.database.description
@@ -66,6 +70,17 @@ struct ServeCommand: AsyncParsableCommand {
             await database.close()
             throw error
         }
+    }
+
+    /// `--public-url`, else DCE_PUBLIC_URL: an http(s) origin, without a trailing slash.
+    static func publicURL(_ option: String?) throws -> String? {
+        let given: (String, String)? = option.map { ("--public-url", $0) } ?? Settings.environment.string(forKey: "dce.public.url").map { ("DCE_PUBLIC_URL", $0) }
+        guard let (key, value) = given else { return nil }
+        let trimmed = value.hasSuffix("/") ? String(value.dropLast()) : value
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              url.host != nil, url.query == nil, url.path.isEmpty
+        else { throw Settings.Invalid(key: key, reason: "'\(value)' is not an http(s) address such as https://dce.example.com") }
+        return trimmed
     }
 
     static func environmentHost() throws -> String {

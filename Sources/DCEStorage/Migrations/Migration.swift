@@ -29,6 +29,7 @@ public enum Migrations {
         m010NumberUse,
         m011Exchange,
         m012CallRoutes,
+        m013Carriers,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns
