@@ -182,6 +182,49 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all)
+    func aBuyerDeletedWhileTargetsNameItIsEitherRefusedOrLeavesNoTarget(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let accountID = try await TestAccount.make(database).account.id
+            let directory = ExchangeDirectory(database: database)
+            let buyer = try await directory.create(Self.buyer(), accountID: accountID)
+            let spec = try Self.target(buyer: buyer)
+            // run: creates naming the buyer race its delete; every refusal is a typed one
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        do {
+                            _ = try await directory.create(spec, accountID: accountID)
+                            return "created"
+                        } catch ExchangeError.invalid(let error) where error.field == "buyer_id" {
+                            return "unknown"
+                        }
+                    }
+                    if index == 3 {
+                        group.addTask {
+                            do {
+                                try await directory.delete(BuyerSpec.self, id: buyer.id, accountID: accountID)
+                                return "deleted"
+                            } catch ExchangeError.inUse(let field, _) where field == "buyer_id" {
+                                return "in use"
+                            }
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            // validate: either the buyer stays with every created target, or it went before any
+            let targets = try await directory.list(TargetSpec.self, accountID: accountID)
+            #expect(targets.count == outcomes.filter { $0 == "created" }.count)
+            if outcomes.contains("deleted") {
+                #expect(targets.isEmpty)
+                #expect(try await directory.get(BuyerSpec.self, id: buyer.id, accountID: accountID) == nil)
+            } else {
+                #expect(outcomes.contains("in use") && !outcomes.contains("unknown"))
+            }
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func aNumberPoolOrVendorIDBelongsToOneEntityOfTheAccount(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in
             let accountID = try await TestAccount.make(database).account.id

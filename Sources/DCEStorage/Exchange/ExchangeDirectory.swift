@@ -16,7 +16,7 @@ public struct ExchangeDirectory: Sendable {
         let entity = ExchangeEntity(id: Spec.kind.idPrefix + Token.random(length: 20), spec: spec, createdAt: now, updatedAt: now)
         let json = try Self.json(spec)
         return try await database.write { sql in
-            try await Self.checkReferences(of: spec, accountID: accountID, on: sql)
+            try await Self.checkReferences(of: spec, accountID: accountID, engine: database.engine, on: sql)
             try await sql.raw("""
                 INSERT INTO exchange_entities (account_id, id, kind, name, spec, created_at, updated_at)
                 VALUES (\(bind: accountID.rawValue), \(bind: entity.id), \(bind: Spec.kind.rawValue), \(bind: spec.name), \(bind: json),
@@ -64,7 +64,7 @@ public struct ExchangeDirectory: Sendable {
                 UPDATE exchange_entities SET name = \(bind: spec.name), spec = \(bind: json), updated_at = \(bind: updatedAt.millisecondsSince1970)
                 WHERE account_id = \(bind: accountID.rawValue) AND id = \(bind: id)
                 """).run()
-            try await Self.checkReferences(of: spec, accountID: accountID, on: sql)
+            try await Self.checkReferences(of: spec, accountID: accountID, engine: database.engine, on: sql)
             for table in ["exchange_references", "exchange_external_ids", "campaign_numbers", "campaign_pools"] {
                 let owner = table == "exchange_references" ? "from_id" : table == "exchange_external_ids" ? "entity_id" : "campaign_id"
                 try await sql.raw("DELETE FROM \(ident: table) WHERE account_id = \(bind: accountID.rawValue) AND \(ident: owner) = \(bind: id)").run()
@@ -76,10 +76,12 @@ public struct ExchangeDirectory: Sendable {
 
     /// Deletes an entity no other one names.
     public func delete<Spec: ExchangeSpecValue>(_ type: Spec.Type, id: String, accountID: AccountID) async throws {
+        // The row lock waits for a write that is naming this entity (see checkReferences).
+        let lock = database.engine == .postgres ? " FOR UPDATE" : ""
         try await database.write { sql in
             guard try await sql.raw("""
                 SELECT id FROM exchange_entities
-                WHERE account_id = \(bind: accountID.rawValue) AND id = \(bind: id) AND kind = \(bind: Spec.kind.rawValue)
+                WHERE account_id = \(bind: accountID.rawValue) AND id = \(bind: id) AND kind = \(bind: Spec.kind.rawValue)\(unsafeRaw: lock)
                 """).first() != nil
             else { throw ExchangeError.notFound }
             let users = try await sql.raw("""
@@ -115,14 +117,18 @@ extension ExchangeDirectory {
     }
 
     /// Refuses a spec naming an id the account has no entity of that kind for, by the
-    /// first field (in request order) that names one.
-    static func checkReferences<Spec: ExchangeSpecValue>(of spec: Spec, accountID: AccountID, on sql: any SQLDatabase) async throws {
+    /// first field (in request order) that names one. On PostgreSQL the named rows stay
+    /// locked against a concurrent delete until the transaction ends, so that the delete
+    /// then sees the reference and is refused by name rather than by the foreign key.
+    static func checkReferences<Spec: ExchangeSpecValue>(
+        of spec: Spec, accountID: AccountID, engine: DatabaseEngine, on sql: any SQLDatabase
+    ) async throws {
         let references = spec.references
         guard !references.isEmpty else { return }
         var kinds: [String: String] = [:]
         for chunk in Set(references.map(\.id)).sorted().chunks(of: 500) {
             for row in try await sql.raw("""
-                SELECT id, kind FROM exchange_entities WHERE account_id = \(bind: accountID.rawValue) AND id IN (\(binds: Array(chunk)))
+                SELECT id, kind FROM exchange_entities WHERE account_id = \(bind: accountID.rawValue) AND id IN (\(binds: Array(chunk)))\(unsafeRaw: engine == .postgres ? " FOR KEY SHARE" : "")
                 """).all() {
                 kinds[try row.decode(column: "id", as: String.self)] = try row.decode(column: "kind", as: String.self)
             }
