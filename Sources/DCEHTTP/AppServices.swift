@@ -7,6 +7,8 @@ public struct AppServices: Sendable {
     public let database: any Database
     public let ledger: Ledger
     public let accounts: AccountDirectory
+    /// The account's campaigns, publishers, buyers and targets.
+    public let exchange: ExchangeDirectory
     public let metrics: AppMetrics
     /// Number pools, leases and their background allocation.
     public let pools: PoolServices
@@ -31,6 +33,7 @@ public struct AppServices: Sendable {
         self.database = database
         self.ledger = Ledger(database: database)
         self.accounts = AccountDirectory(database: database)
+        self.exchange = ExchangeDirectory(database: database)
         self.metrics = AppMetrics()
         self.pools = PoolServices(database: database, metrics: metrics, logger: database.logger)
         self.adminKeyHash = adminKey.map(SecretHash.hex(of:))

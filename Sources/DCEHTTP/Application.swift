@@ -31,6 +31,10 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .addRoutes(CallsController(services: services).endpoints)
         .addRoutes(NumbersController(services: services).endpoints)
         .addRoutes(IntegrationsController(services: services).endpoints)
+        .addRoutes(ExchangeController<CampaignSpec>(services: services).endpoints)
+        .addRoutes(ExchangeController<PublisherSpec>(services: services).endpoints)
+        .addRoutes(ExchangeController<BuyerSpec>(services: services).endpoints)
+        .addRoutes(ExchangeController<TargetSpec>(services: services).endpoints)
         .addRoutes(CarriersController(services: services).endpoints)
         .addRoutes(RouteController(services: services).endpoints)
 
