@@ -15,7 +15,9 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
     router.add(middleware: BodyBudgetMiddleware(budget: services.bodyBudget, largestBody: AppLimits.maximumBodyBytes))
 
     SystemController(services: services).register(on: router)
-    DashboardController(services: services, templates: try DashboardController.loadTemplates()).register(on: router)
+    let dashboardTemplates = try DashboardController.loadTemplates()
+    DashboardController(services: services, templates: dashboardTemplates).register(on: router)
+    DashboardExchangeController(services: services, templates: dashboardTemplates).register(on: router)
     WebhooksController(services: services).register(on: router)
     VoiceController(services: services).register(on: router)
 

@@ -42,6 +42,7 @@ struct DashboardView {
                 "to": parameters.string("to") ?? "",
             ],
             "calls": page.calls.map(Self.row),
+            "nav": DashboardExchangeController.navigation(current: "calls"),
         ]
         if let filterError { context["filterError"] = filterError }
         if let next = page.nextCursor { context["nextURL"] = nextURL(cursor: next) }
@@ -91,6 +92,7 @@ struct DashboardView {
         let f = call.fields
         let status = f.status ?? .unknown
         return [
+            "id": call.id.rawValue,
             "started": f.callStartedAt.map(dateTime) ?? dateTime(call.createdAt),
             "caller": f.callerPhone?.nationalFormat ?? "—",
             "tracking": f.trackingNumber?.nationalFormat ?? "—",
