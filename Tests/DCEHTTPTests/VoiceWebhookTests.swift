@@ -1,5 +1,5 @@
 import DCEDomain
-import DCEHTTP
+@testable import DCEHTTP
 import DCEStorage
 import DCETestSupport
 import DCEVendors
@@ -117,6 +117,43 @@ import Testing
             let unknown = try await carrier.post(client, "/voice", [("CallSid", "CA501"), ("From", Self.caller), ("To", "+18005550199")])
             #expect(unknown.status == .notFound)
         }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func routingThatLosesTheRaceAnswersTheFallback(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            // setup: a webhook whose deadline passes before any routing can finish
+            var configured = AppServices(database: database, adminKey: TestApp.adminKey)
+            configured.publicURL = Self.publicURL
+            let services = configured
+            let account = try await TestAccount.make(database)
+            let fallback = RoutingFallback.number(try PhoneNumber(parsing: "+13125550199"))
+            let exchange = try await Exchange.make(services, account, targets: 1, fallback: fallback)
+            let carrier = try await FakeCarrier.twilio(services, account)
+            let router = Router(context: AppRequestContext.self)
+            VoiceController(services: services, deadline: .zero).register(on: router)
+            // run
+            try await Application(router: router).test(.router) { client in
+                let response = try await carrier.post(client, "/voice/\(exchange.campaignID)", Self.call("CA800"))
+                // validate
+                #expect(response.status == .ok)
+                #expect(Self.numbers(in: response.text) == ["+13125550199"])
+                let action = try #require(Self.attribute("action", in: response.text).first)
+                #expect(action.contains("stage=fallback"))
+                #expect(try await carrier.post(client, action, Self.call("CA800") + [("DialCallStatus", "no-answer")]).text.contains("<Hangup/>"))
+            }
+        }
+    }
+
+    @Test func racedWorkIsLateOrFailedButNeverWaitedFor() async {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let late = await Raced<Int>.run(within: .milliseconds(50)) { try await Task.sleep(for: .seconds(5)); return 1 }
+        #expect(clock.now - started < .seconds(2))
+        guard case .late = late else { Issue.record("expected late, got \(late)"); return }
+        struct Broken: Error {}
+        guard case .failed = await Raced<Int>.run(within: .seconds(5), { throw Broken() }) else { Issue.record("expected failed"); return }
+        guard case .done(7) = await Raced<Int>.run(within: .seconds(5), { 7 }) else { Issue.record("expected done"); return }
     }
 
     // MARK: - Authentication
