@@ -144,8 +144,7 @@ import Testing
             // The target's buyer is named by the target: refused with the target named.
             let refused = try await browser.post(client, "/dashboard/buyers/\(seeded.buyer.id)/delete", ["csrf": browser.csrf])
             #expect(refused.status == .conflict)
-            #expect(refused.text.contains("<code>buyer_id</code>"))
-            #expect(refused.text.contains(Self.escaped(seeded.target.spec.name)))
+            #expect(refused.text.contains(Self.escaped("Not deleted: \(seeded.target.spec.name) (\(seeded.target.id)) still names it in buyer_id.")))
             #expect(try await directory.get(BuyerSpec.self, id: seeded.buyer.id, accountID: accountID) != nil)
 
             let deleted = try await browser.post(client, "/dashboard/campaigns/\(seeded.campaign.id)/delete", ["csrf": browser.csrf])
@@ -236,7 +235,7 @@ import Testing
                 accountID: accountID, random: &random)
             let posted = try await client.execute(
                 uri: "/v1/events", method: .post, headers: .bearer(account.key),
-                body: .json(#"{"events": [{"idempotency_key": "k1", "external_call_id": "call-1", "caller_phone": "+12125550123", "status": "completed"}]}"#))
+                body: .json(#"{"events": [{"idempotency_key": "k1", "external_call_id": "call-1", "caller_phone": "+12125550123", "status": "completed", "campaign_id": "\#(seeded.campaign.id)"}]}"#))
             #expect(posted.status == .ok)
             let calls = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key))
             let callID = try #require((calls.json["data"] as? [[String: Any]])?.first?["id"] as? String)
@@ -254,6 +253,8 @@ import Testing
             let listing = try await client.execute(uri: "/dashboard", method: .get, headers: browser.headers)
             #expect(listing.text.contains(#"href="/dashboard/calls/\#(callID)""#))
             #expect(listing.text.contains(#"<a href="/dashboard/campaigns">Campaigns</a>"#))
+            #expect(listing.text.contains("<td>Auto Insurance</td>"))
+            #expect(listing.text.contains(#"<option value="\#(seeded.campaign.id)">Auto Insurance</option>"#))
         }
     }
 

@@ -43,10 +43,13 @@ struct DashboardController {
         let page = try await services.ledger.calls(query, accountID: accountID)
         let menus = try await services.ledger.distinctCampaignsAndPublishers(accountID: accountID)
 
+        // Calls carry dce ids for the exchange's campaigns and publishers; show their names.
+        let shownIDs = Set(menus.campaigns + menus.publishers + page.calls.flatMap { [$0.fields.campaignID, $0.fields.publisherID].compactMap { $0 } })
+        let names = try await ExchangeDirectory(database: services.database).names(ids: shownIDs, accountID: accountID)
         let view = DashboardView(
             account: account, query: query, rangeQuery: rangeQuery, totals: totals, daily: daily,
             page: page, campaigns: menus.campaigns, publishers: menus.publishers, parameters: parameters,
-            filterError: filterError
+            filterError: filterError, names: names
         )
         return html(templates.render(view.context, withTemplate: "dashboard"))
     }

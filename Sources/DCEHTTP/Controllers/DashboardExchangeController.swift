@@ -255,7 +255,7 @@ struct DashboardExchangeController {
         case .inUse(let field, let by):
             let names = try await directory.names(ids: Set(by), accountID: visitor.account.id)
             let users = by.map { id in names[id].map { "\($0) (\(id))" } ?? id }.joined(separator: ", ")
-            return FormProblem(status: .conflict, field: field, message: "cannot be deleted: \(users) still \(by.count == 1 ? "names" : "name") it in \(field)")
+            return FormProblem(status: .conflict, field: nil, message: "Not deleted: \(users) still \(by.count == 1 ? "names" : "name") it in \(field).")
         }
     }
 

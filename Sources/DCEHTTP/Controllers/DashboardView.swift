@@ -15,6 +15,8 @@ struct DashboardView {
     let publishers: [String]
     let parameters: Parameters
     let filterError: String?
+    /// Names of the exchange entities the calls and menus name by id.
+    var names: [String: String] = [:]
 
     var context: [String: Any] {
         var context: [String: Any] = [
@@ -34,19 +36,23 @@ struct DashboardView {
             "hasDays": !daily.isEmpty,
             "days": days,
             "statuses": CallStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == query.status] },
-            "campaigns": campaigns.map { ["value": $0, "selected": $0 == query.campaignID] },
-            "publishers": publishers.map { ["value": $0, "selected": $0 == query.publisherID] },
+            "campaigns": byName(campaigns).map { ["value": $0, "label": names[$0] ?? $0, "selected": $0 == query.campaignID] },
+            "publishers": byName(publishers).map { ["value": $0, "label": names[$0] ?? $0, "selected": $0 == query.publisherID] },
             "filters": [
                 "caller": parameters.string("caller") ?? "",
                 "from": parameters.string("from") ?? "",
                 "to": parameters.string("to") ?? "",
             ],
-            "calls": page.calls.map(Self.row),
+            "calls": page.calls.map { Self.row($0, names: names) },
             "nav": DashboardExchangeController.navigation(current: "calls"),
         ]
         if let filterError { context["filterError"] = filterError }
         if let next = page.nextCursor { context["nextURL"] = nextURL(cursor: next) }
         return context
+    }
+
+    private func byName(_ ids: [String]) -> [String] {
+        ids.sorted { (names[$0] ?? $0, $0) < (names[$1] ?? $1, $1) }
     }
 
     private var rangeLabel: String {
@@ -88,7 +94,7 @@ struct DashboardView {
         return components.string ?? "/dashboard"
     }
 
-    static func row(_ call: CallRecord) -> [String: Any] {
+    static func row(_ call: CallRecord, names: [String: String] = [:]) -> [String: Any] {
         let f = call.fields
         let status = f.status ?? .unknown
         return [
@@ -96,8 +102,8 @@ struct DashboardView {
             "started": f.callStartedAt.map(dateTime) ?? dateTime(call.createdAt),
             "caller": f.callerPhone?.nationalFormat ?? "—",
             "tracking": f.trackingNumber?.nationalFormat ?? "—",
-            "campaign": f.campaignID ?? "—",
-            "publisher": f.publisherID ?? "—",
+            "campaign": f.campaignID.map { names[$0] ?? $0 } ?? "—",
+            "publisher": f.publisherID.map { names[$0] ?? $0 } ?? "—",
             "state": f.callerState ?? "—",
             "status": status.rawValue,
             "statusLabel": status.rawValue.replacingOccurrences(of: "_", with: " "),
