@@ -302,6 +302,9 @@ import Testing
             #expect(response.errorField == "CallSid")
             let letters = try await services.ledger.deadLetters(accountID: account.account.id)
             #expect(letters.count == 1)
+            // a route dce does not know: the callback is still kept
+            let unknown = try await carrier.post(client, "/voice/\(exchange.campaignID)/status?route=rte_unknown", [("CallSid", "CA900"), ("CallStatus", "completed")])
+            #expect(unknown.status == .ok)
         }
     }
 }

@@ -100,12 +100,17 @@ struct VoiceController {
         }
         if let routeID = query["route"].map(String.init) {
             let seconds = (try? voice.callback.fields.seconds("CallDuration")) ?? nil
-            switch voice.callback.fields.text("CallStatus").flatMap(CallStatus.init(parsing:)) {
-            case .inProgress?, .answered?:
-                try await desk.connected(routeID: routeID, accountID: voice.accountID, at: .now(), target: targetID.map(TargetID.init(rawValue:)))
-            case .completed?:
-                try await desk.ended(routeID: routeID, accountID: voice.accountID, at: .now(), durationSeconds: seconds)
-            default: break
+            // The event is stored: a route dce no longer knows is logged, not refused.
+            do {
+                switch voice.callback.fields.text("CallStatus").flatMap(CallStatus.init(parsing:)) {
+                case .inProgress?, .answered?:
+                    try await desk.connected(routeID: routeID, accountID: voice.accountID, at: .now(), target: targetID.map(TargetID.init(rawValue:)))
+                case .completed?:
+                    try await desk.ended(routeID: routeID, accountID: voice.accountID, at: .now(), durationSeconds: seconds)
+                default: break
+                }
+            } catch ExchangeError.notFound {
+                context.logger.notice("status callback for an unknown route", metadata: ["route": "\(routeID.prefix(64))"])
             }
         }
         return Self.twiml("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>")
