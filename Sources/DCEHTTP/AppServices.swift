@@ -9,6 +9,8 @@ public struct AppServices: Sendable {
     public let accounts: AccountDirectory
     /// The account's campaigns, publishers, buyers and targets.
     public let exchange: ExchangeDirectory
+    /// Routing at the moment of the call, with caps counted by the database.
+    public let routes: RouteDesk
     public let metrics: AppMetrics
     /// Number pools, leases and their background allocation.
     public let pools: PoolServices
@@ -36,6 +38,7 @@ public struct AppServices: Sendable {
         self.exchange = ExchangeDirectory(database: database)
         self.metrics = AppMetrics()
         self.pools = PoolServices(database: database, metrics: metrics, logger: database.logger)
+        self.routes = RouteDesk(database: database, directory: exchange, places: pools.geo)
         self.adminKeyHash = adminKey.map(SecretHash.hex(of:))
         self.allowsLoginLinks = allowsLoginLinks
         self.version = version

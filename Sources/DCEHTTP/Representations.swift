@@ -8,6 +8,7 @@ struct CallJSON: Encodable, Sendable {
     let call: CallRecord
     var vendorIDs: [VendorIDJSON]? = nil
     var events: [EventJSON]? = nil
+    var exchange: CallExchangeJSON? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, source, externalCallID = "external_call_id", vendorIDs = "vendor_ids"
@@ -16,7 +17,7 @@ struct CallJSON: Encodable, Sendable {
         case callEndedAt = "call_ended_at", status, campaignID = "campaign_id", publisherID = "publisher_id"
         case targetID = "target_id", callerState = "caller_state", revenue, payout, converted
         case recordingURL = "recording_url", callMetadata = "call_metadata", eventCount = "event_count"
-        case createdAt = "created_at", updatedAt = "updated_at", events
+        case createdAt = "created_at", updatedAt = "updated_at", events, exchange
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -46,6 +47,7 @@ struct CallJSON: Encodable, Sendable {
         try c.encode(call.eventCount, forKey: .eventCount)
         try c.encode(call.createdAt, forKey: .createdAt)
         try c.encode(call.updatedAt, forKey: .updatedAt)
+        if let exchange { try c.encode(exchange, forKey: .exchange) }
         if let events { try c.encode(events, forKey: .events) }
     }
 }

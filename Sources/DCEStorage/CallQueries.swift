@@ -9,6 +9,10 @@ public struct CallQuery: Sendable, Equatable {
     public var status: CallStatus?
     public var campaignID: String?
     public var publisherID: String?
+    /// Every id calls may carry for the campaign or publisher asked for: the dce id and the
+    /// vendors' ids of the same entity. Used instead of `campaignID`/`publisherID` when set.
+    public var campaignAliases: [String] = []
+    public var publisherAliases: [String] = []
     public var callerPhone: PhoneNumber?
     public var trackingNumber: PhoneNumber?
     public var limit: Int
@@ -183,8 +187,16 @@ extension Ledger {
         if let from = query.from { conditions.append("sort_at >= \(bind: from.millisecondsSince1970)") }
         if let to = query.to { conditions.append("sort_at < \(bind: to.millisecondsSince1970)") }
         if let status = query.status { conditions.append("status = \(bind: status.rawValue)") }
-        if let campaign = query.campaignID { conditions.append("campaign_id = \(bind: campaign)") }
-        if let publisher = query.publisherID { conditions.append("publisher_id = \(bind: publisher)") }
+        if !query.campaignAliases.isEmpty {
+            conditions.append("campaign_id IN (\(binds: query.campaignAliases))")
+        } else if let campaign = query.campaignID {
+            conditions.append("campaign_id = \(bind: campaign)")
+        }
+        if !query.publisherAliases.isEmpty {
+            conditions.append("publisher_id IN (\(binds: query.publisherAliases))")
+        } else if let publisher = query.publisherID {
+            conditions.append("publisher_id = \(bind: publisher)")
+        }
         if let caller = query.callerPhone { conditions.append("caller_phone = \(bind: caller.e164)") }
         if let tracking = query.trackingNumber { conditions.append("tracking_number = \(bind: tracking.e164)") }
         return conditions

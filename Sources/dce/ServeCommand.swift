@@ -40,13 +40,13 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await Migrations.migrate(database)
             var signInKey: String?
+            var services = AppServices(database: database, adminKey: settings.adminKey, allowsLoginLinks: demo, limits: limits)
+            services.publicURL = publicAddress
             if demo {
-                let result = try await DemoData.prepare(database: database, calls: demoCalls, logger: logger)
+                let result = try await DemoData.prepare(database: database, routes: services.routes, calls: demoCalls, logger: logger)
                 signInKey = result.key
                 demoLines.insert("Demo account '\(DemoData.accountName)': \(result.callsCreated) calls created; API key (shown once): \(result.key)", at: 0)
             }
-            var services = AppServices(database: database, adminKey: settings.adminKey, allowsLoginLinks: demo, limits: limits)
-            services.publicURL = publicAddress
             let banner = demoLines
             let loginKey = signInKey
             let databaseLabel = settings.database.description

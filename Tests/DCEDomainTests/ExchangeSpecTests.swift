@@ -27,7 +27,7 @@ import Testing
         let buyer = try Self.decode(BuyerSpec.self, Self.buyerJSON)
         #expect(buyer.conversion == ConversionRule(minimumSeconds: 90, revenue: Money(cents: 3500)))
         #expect(buyer.caps.concurrency == 5)
-        #expect(buyer.externalIDs.pairs.map(\.id) == ["TA1b2c3", "8812"])
+        #expect(buyer.externalIDs.pairs.map(\.id) == ["8812", "TA1b2c3"], "retreaver sorts before ringba")
         try buyer.validate()
         let again = try JSONDecoder().decode(BuyerSpec.self, from: JSONEncoder().encode(buyer))
         #expect(again == buyer)
@@ -125,6 +125,6 @@ import Testing
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(publisher), as: UTF8.self)
-        #expect(json == #"{"created_at":"2026-01-01T00:00:00Z","external_ids":{},"id":"pub_1","name":"Leads Co","payout":{"fixed":"12.00","min_seconds":60},"updated_at":"2026-01-01T00:00:00Z"}"#)
+        #expect(json == #"{"created_at":"2026-01-01T00:00:00.000Z","external_ids":{},"id":"pub_1","name":"Leads Co","payout":{"fixed":"12.00","min_seconds":60},"updated_at":"2026-01-01T00:00:00.000Z"}"#)
     }
 }

@@ -17,7 +17,15 @@ struct CallsController {
 
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> Response {
         let accountID = try context.requireAccount()
-        let query = try CallQuery(parameters: request.uri.queryParameters)
+        var query = try CallQuery(parameters: request.uri.queryParameters)
+        // A campaign or publisher asked for by its dce id also finds the calls vendors
+        // reported under their own ids for it.
+        if let campaign = query.campaignID {
+            query.campaignAliases = try await services.exchange.aliases(.campaign, id: campaign, accountID: accountID)
+        }
+        if let publisher = query.publisherID {
+            query.publisherAliases = try await services.exchange.aliases(.publisher, id: publisher, accountID: accountID)
+        }
         let page = try await services.ledger.calls(query, accountID: accountID)
         let body = CallListJSON(data: page.calls.map { CallJSON(call: $0) }, nextCursor: page.nextCursor?.token)
         return try JSONResponse(body).response(from: request, context: context)
@@ -32,10 +40,13 @@ struct CallsController {
         }
         let events = try await services.ledger.events(of: id, accountID: accountID)
         let vendorIDs = try await services.ledger.vendorIDs(of: id, accountID: accountID)
+        let exchange = try await CallExchange(directory: services.exchange, desk: services.routes)
+            .describe(call, vendorIDs: vendorIDs.map { ($0.source, $0.externalCallID) }, accountID: accountID)
         let body = CallJSON(
             call: call,
             vendorIDs: vendorIDs.map { VendorIDJSON(source: $0.source.rawValue, externalCallID: $0.externalCallID) },
-            events: events.map(EventJSON.init)
+            events: events.map(EventJSON.init),
+            exchange: exchange
         )
         return try JSONResponse(body).response(from: request, context: context)
     }

@@ -1,0 +1,87 @@
+import DCEDomain
+import DCEStorage
+
+/// An entity a call names: its dce id and name, when the id resolves to one.
+struct EntityRefJSON: Encodable, Sendable, Hashable {
+    let id: String
+    let name: String?
+}
+
+/// What the exchange made of one call: who it belongs to, where it was routed and why,
+/// and its money with the rule behind each figure.
+struct CallExchangeJSON: Encodable, Sendable {
+    var campaign: EntityRefJSON?
+    var publisher: EntityRefJSON?
+    var buyer: EntityRefJSON?
+    var target: EntityRefJSON?
+    var route: RoutedCall?
+    /// `route`: the rules kept when dce routed the call; `current`: a call dce did not
+    /// route, priced by its campaign's, buyer's and publisher's rules as they are now.
+    var rulesTakenAt: String?
+    var figures: CallFigures?
+
+    enum CodingKeys: String, CodingKey {
+        case campaign, publisher, buyer, target, route, figures
+        case rulesTakenAt = "rules"
+    }
+}
+
+/// Reads a call's exchange view: its route if dce routed it (found by any of its vendor
+/// ids), otherwise the dce entities its vendors' campaign, publisher and target ids resolve to.
+struct CallExchange {
+    let directory: ExchangeDirectory
+    let desk: RouteDesk
+
+    func describe(_ call: CallRecord, vendorIDs: [(source: Source, externalCallID: String)], accountID: AccountID) async throws -> CallExchangeJSON {
+        var route: RoutedCall?
+        for vendorID in vendorIDs where route == nil {
+            route = try await desk.route(source: vendorID.source, externalCallID: vendorID.externalCallID, accountID: accountID)
+        }
+        let fields = call.fields
+        var campaignID = route?.campaignID.rawValue
+        var publisherID = route?.publisherID?.rawValue
+        var targetID = route.flatMap { Self.currentTarget(of: $0, callTarget: fields.targetID) }
+        if route == nil {
+            campaignID = try await resolve(.campaign, fields.campaignID, source: call.source, accountID: accountID)
+            publisherID = try await resolve(.publisher, fields.publisherID, source: call.source, accountID: accountID)
+            targetID = try await resolve(.target, fields.targetID, source: call.source, accountID: accountID)
+        }
+
+        var rules = route?.rules
+        var buyerID = targetID.flatMap { id in route?.decision.route.first { $0.target.rawValue == id }?.buyer.rawValue }
+        if route == nil, let campaignID, let snapshot = try await directory.snapshot(campaignID: CampaignID(rawValue: campaignID), accountID: accountID) {
+            let target = targetID.flatMap { snapshot.targets[TargetID(rawValue: $0)] }
+            buyerID = target?.spec.buyerID.rawValue
+            let buyer = target.flatMap { snapshot.buyers[$0.spec.buyerID] }
+            let publisher = (publisherID.map { PublisherID(rawValue: $0) } ?? snapshot.campaign.spec.defaultPublisherID).flatMap { snapshot.publishers[$0] }
+            if publisherID == nil { publisherID = publisher?.id }
+            let spec = snapshot.campaign.spec
+            rules = PricingRules(conversion: buyer?.spec.conversion, payout: publisher?.spec.payout, duplicates: spec.duplicates,
+                                 figures: spec.figures, duplicateWindowDays: spec.duplicateWindowDays)
+        }
+
+        let ids = Set([campaignID, publisherID, targetID, buyerID].compactMap { $0 })
+        let names = ids.isEmpty ? [:] : try await directory.names(ids: ids, accountID: accountID)
+        func ref(_ id: String?) -> EntityRefJSON? { id.map { EntityRefJSON(id: $0, name: names[$0]) } }
+        let figures = rules.map { rules in
+            CallFigures.price(PricedCall(
+                status: fields.status, connectedSeconds: fields.durationSeconds, isDuplicate: route?.duplicate ?? false,
+                vendorRevenue: fields.revenue, vendorPayout: fields.payout, vendorConverted: fields.converted), rules: rules)
+        }
+        return CallExchangeJSON(
+            campaign: ref(campaignID), publisher: ref(publisherID), buyer: ref(buyerID), target: ref(targetID), route: route,
+            rulesTakenAt: rules == nil ? nil : (route == nil ? "current" : "route"), figures: figures)
+    }
+
+    /// The target the call is with: the one the call's events name if it is on the
+    /// route, else the last one dialled.
+    static func currentTarget(of route: RoutedCall, callTarget: String?) -> String? {
+        if let callTarget, route.decision.route.contains(where: { $0.target.rawValue == callTarget }) { return callTarget }
+        return route.ringing.last?.target.rawValue
+    }
+
+    private func resolve(_ kind: ExchangeKind, _ id: String?, source: Source, accountID: AccountID) async throws -> String? {
+        guard let id else { return nil }
+        return try await directory.resolve(kind, vendor: source, ids: [id], accountID: accountID)[id]
+    }
+}

@@ -1,0 +1,107 @@
+import DCEDomain
+import DCEHTTP
+import DCEStorage
+import DCETestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// A call shows what the exchange made of it: its campaign, publisher, buyer and target by
+/// name, the routing decision, and its money with the rule behind each figure, priced
+/// again whenever its events change and by the rules of the moment it was routed.
+@Suite struct CallExchangeViewTests {
+    static func event(key: String, call: String, _ fields: String) -> String {
+        #"{"idempotency_key": "\#(key)", "external_call_id": "\#(call)", \#(fields)}"#
+    }
+
+    static func exchange(of callID: String, _ client: any TestClientProtocol, _ auth: HTTPFields) async throws -> [String: Any] {
+        let shown = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: auth)
+        try #require(shown.status == .ok, "\(shown.text)")
+        return try #require(shown.json["exchange"] as? [String: Any])
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aRoutedCallIsPricedByTheRulesOfItsRouteAndAgainOnALateDuration(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, services, account in
+            // setup: the route API's exchange (buyer pays 40.00 after 90 s, publisher earns 10.00 after 60 s)
+            let setup = try await RouteAPITests.setUp(services, account: account.account.id)
+            let auth = HTTPFields.bearer(account.key)
+            let routed = try await client.execute(uri: "/v1/route", method: .post, headers: auth, body: .json("""
+                {"campaign_id": "\(setup.campaign)", "caller": "+14155550100", "dialed": "+18005550100", "call_id": "plat-1"}
+                """))
+            try #require(routed.status == .ok, "\(routed.text)")
+
+            // run: the platform reports the call as ours, completed after 95 s
+            let posted = try await client.execute(uri: "/v1/events", method: .post, headers: auth, body: .json(Self.event(key: "e1", call: "plat-1", """
+                "caller_phone": "+14155550100", "status": "completed", "duration_seconds": 95, "target_id": "\(setup.capped)"
+                """)))
+            let callID = try #require(posted.json["call_id"] as? String)
+
+            // validate
+            var exchange = try await Self.exchange(of: callID, client, auth)
+            #expect((exchange["campaign"] as? [String: Any])?["name"] as? String == "Solar")
+            #expect((exchange["target"] as? [String: Any])?["name"] as? String == "East")
+            #expect((exchange["buyer"] as? [String: Any])?["name"] as? String == "Acme")
+            #expect((exchange["publisher"] as? [String: Any])?["name"] as? String == "Affiliate")
+            #expect(exchange["rules"] as? String == "route")
+            let route = try #require(exchange["route"] as? [String: Any])
+            #expect(route["route_id"] as? String == routed.json["route_id"] as? String)
+            var figures = try #require(exchange["figures"] as? [String: Any])
+            #expect(figures["converted"] as? Bool == true)
+            #expect(figures["revenue"] as? String == "40.00")
+            #expect(figures["payout"] as? String == "10.00")
+            #expect(figures["profit"] as? String == "30.00")
+            #expect((figures["dce"] as? [String: Any])?["conversion_rule"] as? String == "connected 95 s ≥ 90 s")
+
+            // An operator raises the buyer's price: the call keeps the rules of its route.
+            let buyer = try #require(try await services.exchange.get(BuyerSpec.self, id: setup.buyer, accountID: account.account.id))
+            var raised = buyer.spec
+            raised.conversion.revenue = Money(cents: 9_900)
+            _ = try await services.exchange.replace(raised, id: setup.buyer, accountID: account.account.id)
+
+            // A corrected duration arrives later: the call is priced again.
+            _ = try await client.execute(uri: "/v1/events", method: .post, headers: auth, body: .json(Self.event(key: "e2", call: "plat-1", """
+                "status": "completed", "duration_seconds": 70, "call_ended_at": "2026-12-01T10:05:00Z"
+                """)))
+            exchange = try await Self.exchange(of: callID, client, auth)
+            figures = try #require(exchange["figures"] as? [String: Any])
+            #expect(figures["converted"] as? Bool == false)
+            #expect(figures["revenue"] as? String == "0.00")
+            #expect(figures["payable"] as? Bool == true)
+            #expect(figures["payout"] as? String == "10.00")
+            #expect(figures["profit"] as? String == "-10.00")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aVendorsCampaignIDResolvesToTheCampaignAndListsUnderIt(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, services, account in
+            // setup: the campaign is known to a platform as "legacy-7"
+            let setup = try await RouteAPITests.setUp(services, account: account.account.id)
+            let auth = HTTPFields.bearer(account.key)
+            let campaign = try #require(try await services.exchange.get(CampaignSpec.self, id: setup.campaign, accountID: account.account.id))
+            var spec = campaign.spec
+            spec.externalIDs = ExternalIDs(["native": ["legacy-7"]])
+            _ = try await services.exchange.replace(spec, id: setup.campaign, accountID: account.account.id)
+
+            // run: two calls reported under the platform's id and under dce's, one under another campaign
+            for (key, campaignID) in [("a", "legacy-7"), ("b", setup.campaign), ("c", "someone-else")] {
+                let posted = try await client.execute(uri: "/v1/events", method: .post, headers: auth, body: .json(Self.event(key: key, call: "call-\(key)", """
+                    "caller_phone": "+1415555010\(key == "a" ? 1 : key == "b" ? 2 : 3)", "status": "completed", "duration_seconds": 30, "campaign_id": "\(campaignID)"
+                    """)))
+                try #require(posted.status == .ok, "\(posted.text)")
+            }
+
+            // validate
+            let listed = try await client.execute(uri: "/v1/calls?campaign_id=\(setup.campaign)", method: .get, headers: auth)
+            let ids = (listed.json["data"] as? [[String: Any]])?.compactMap { $0["external_call_id"] as? String }.sorted()
+            #expect(ids == ["call-a", "call-b"])
+            let first = try #require((listed.json["data"] as? [[String: Any]])?.first?["id"] as? String)
+            let exchange = try await Self.exchange(of: first, client, auth)
+            #expect((exchange["campaign"] as? [String: Any])?["id"] as? String == setup.campaign)
+            #expect(exchange["rules"] as? String == "current")
+        }
+    }
+}
