@@ -22,26 +22,6 @@ public protocol Database: Sendable {
     func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes every connection. Nothing may be used afterwards.
     func close() async
-    /// Where commit groups run their Swift code, when the engine has a writer thread of its own.
-    var writeExecutor: (any TaskExecutor)? { get }
-    /// Whether `writeCommitted` returns before its transaction is durable.
-    var defersDurability: Bool { get }
-    /// Like `write`, but may return once the transaction is committed and visible, before
-    /// it is on disk: `makeCommittedDurable()` then makes it (and every transaction
-    /// committed before it) durable. Lets a commit group start while the previous group's
-    /// data is still being flushed.
-    func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
-    /// Makes every transaction committed so far durable.
-    func makeCommittedDurable() async throws
-}
-
-extension Database {
-    public var writeExecutor: (any TaskExecutor)? { nil }
-    public var defersDurability: Bool { false }
-    public func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await write(body)
-    }
-    public func makeCommittedDurable() async throws {}
 }
 
 /// Where the database is, as given by `DATABASE_URL` or `--database`.

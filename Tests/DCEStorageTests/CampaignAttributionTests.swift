@@ -49,7 +49,7 @@ import Testing
                     request: InboundRequest(source: .ringcentral, method: "POST", path: "/webhooks/ringcentral/x", contentType: nil, headers: [:], body: [])
                 )
             }
-            let outcomes = try await database.write { sql in try await LedgerBatch.apply(items, on: sql) }
+            let outcomes = try await database.write { sql in try await CommitGroup.apply(items, clock: .system, ids: .random, on: sql) }
             let ledger = Ledger(database: database)
             for ((_, expected), outcome) in zip(cases, outcomes) {
                 let call = try #require(try await ledger.call(outcome[0].callID, accountID: account))

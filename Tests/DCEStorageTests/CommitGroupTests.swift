@@ -86,7 +86,7 @@ import Testing
         let grouped = try await TestDatabases.with(engine) { database in
             let account = try await TestAccount.make(database)
             let items = deliveries.map { AppendItem(events: $0.events, accountID: account.account.id, request: Self.request($0.source)) }
-            let outcomes = try await database.write { sql in try await LedgerBatch.apply(items, on: sql) }
+            let outcomes = try await database.write { sql in try await CommitGroup.apply(items, clock: .system, ids: .random, on: sql) }
             return (outcomes.map { $0.map(\.duplicate) }, try await Self.snapshot(Ledger(database: database), accountID: account.account.id))
         }
         #expect(grouped.0 == sequential.0)
@@ -206,7 +206,7 @@ import Testing
                             events: [Self.event(.retreaver, call: "RTV-P", stage: "timer-\(index)", at: Int64(index), CallFields(durationSeconds: index, tags: tags))],
                             accountID: account.account.id, request: Self.request(.retreaver)
                         )
-                        _ = try await database.write { sql in try await LedgerBatch.apply([item], on: sql) }
+                        _ = try await database.write { sql in try await CommitGroup.apply([item], clock: .system, ids: .random, on: sql) }
                     }
                 }
                 try await group.waitForAll()

@@ -197,7 +197,7 @@ final class WriterColumns: Sendable {
 }
 
 /// A failed SQLite call on the writer's connection: SQLite's result code and message.
-struct SQLiteWriterError: Error, CustomStringConvertible {
+struct SQLiteWriterError: EngineConflict, CustomStringConvertible {
     let code: Int32
     let message: String
 
@@ -207,6 +207,7 @@ struct SQLiteWriterError: Error, CustomStringConvertible {
     /// Another connection holds the lock this one needs (a reader of another process, a
     /// checkpoint): trying again later may succeed.
     var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+    var isTransientConflict: Bool { isBusy }
 
     var description: String { "SQLite error \(code): \(message)" }
 }

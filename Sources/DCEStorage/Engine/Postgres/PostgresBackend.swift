@@ -40,7 +40,7 @@ public struct PostgresURL: Sendable, Equatable {
 }
 
 /// PostgreSQL through postgres-nio's `PostgresClient`, which pools connections itself.
-public final class PostgresBackend: Database {
+public final class PostgresBackend: Database, GroupWritingDatabase {
     public let engine = DatabaseEngine.postgres
     public let logger: Logger
     let client: PostgresClient
@@ -79,8 +79,28 @@ public final class PostgresBackend: Database {
         }
     }
 
+    /// Several groups at once, each on a connection of its own: each statement is a network
+    /// round trip, and serialising them all through one transaction would leave the server
+    /// idle. A commit returns once durable, so no group waits for another.
+    var groupWriting: GroupWriting { GroupWriting(parallelism: 6, executor: nil, linger: .zero) }
+
+    func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await write(body)
+    }
+
+    func whenDurable(_ answer: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        answer(.success(()))
+    }
+
     public func close() async {
         runner.cancel()
         await runner.value
+    }
+}
+
+extension PSQLError: EngineConflict {
+    var isTransientConflict: Bool {
+        guard let state = serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"  // deadlock detected, serialization failure
     }
 }

@@ -9,7 +9,7 @@ import SQLiteNIO
 /// SQLite in WAL mode: one writer connection, so that writers never wait on each other's
 /// locks inside this process, and a few reader connections that see committed data
 /// while a write is under way.
-public final class SQLiteBackend: Database {
+public final class SQLiteBackend: Database, GroupWritingDatabase {
     public let engine = DatabaseEngine.sqlite
     public let logger: Logger
     public let path: String
@@ -17,7 +17,10 @@ public final class SQLiteBackend: Database {
     private let readers: ConnectionPool<SQLiteConnection>
     private let writerThread: WriterExecutor
     private let syncThread: NIOThreadPool
-    public var writeExecutor: (any TaskExecutor)? { writerThread }
+    private let walSync: WALSync
+    /// One writer, so one group at a time; a group waits a moment for writes announced to
+    /// it, since a group costs its statements, commit and sync whatever its size.
+    var groupWriting: GroupWriting { GroupWriting(parallelism: 1, executor: writerThread, linger: .milliseconds(1)) }
 
     private init(path: String, writer: ConnectionPool<SQLiteWriterConnection>, readers: ConnectionPool<SQLiteConnection>, writerThread: WriterExecutor, logger: Logger) {
         self.path = path
@@ -25,14 +28,16 @@ public final class SQLiteBackend: Database {
         self.readers = readers
         self.writerThread = writerThread
         self.logger = logger
-        syncThread = NIOThreadPool(numberOfThreads: 1)
+        let syncThread = NIOThreadPool(numberOfThreads: 1)
         syncThread.start()
+        self.syncThread = syncThread
+        walSync = WALSync { try await Self.syncWAL(path: path, on: syncThread) }
     }
 
     public static func open(path: String, readerCount: Int = 4, logger: Logger) async throws -> SQLiteBackend {
         // WAL lets readers run beside the writer. With NORMAL sync a commit writes its
         // pages to the WAL file without waiting for the disk (checkpoints still sync);
-        // `makeCommittedDurable` syncs the WAL file before any write is reported done,
+        // `syncWAL` syncs the WAL file before any write is reported done,
         // so that a commit group can run while the one before it is being synced.
         let pragmas = [
             "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 30000",
@@ -73,13 +78,11 @@ public final class SQLiteBackend: Database {
 
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let result = try await writeCommitted(body)
-        try await makeCommittedDurable()
+        try await Self.syncWAL(path: path, on: syncThread)
         return result
     }
 
-    public var defersDurability: Bool { true }
-
-    public func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    func writeCommitted<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         // The writer's statements block the thread they run on: its own.
         try await withTaskExecutorPreference(writerThread) {
             try await writer.withConnection { connection in
@@ -89,13 +92,17 @@ public final class SQLiteBackend: Database {
         }
     }
 
+    /// Answered after a WAL sync that began after this call (`WALSync`).
+    func whenDurable(_ answer: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        walSync.whenDurable(answer)
+    }
+
     /// Syncs the WAL file, where every commit so far wrote its pages (a file's sync covers
     /// what any descriptor wrote to it). A WAL restarted after a checkpoint holds only
     /// newer commits: the checkpoint synced the older ones into the database file. The
     /// file is opened anew each time, so that a WAL file SQLite replaced is never the one
     /// synced. Runs on a thread of its own, beside the writer.
-    public func makeCommittedDurable() async throws {
-        let path = self.path
+    private static func syncWAL(path: String, on syncThread: NIOThreadPool) async throws {
         try await syncThread.runIfActive {
             for file in [path + "-wal", path] {
                 let descriptor = Glibc.open(file, O_RDWR | O_CLOEXEC)

@@ -38,7 +38,9 @@ public enum CrossVendorDedupe {
             var sources: Set<String>
         }
 
-        private(set) var calls: [CallID: Call] = [:]
+        private(set) var calls: [CallID: Call]
+
+        init(calls: [CallID: Call] = [:]) { self.calls = calls }
 
         /// Reads the calls the group's new reports could join, and the state of the calls
         /// its other events touch. On PostgreSQL it first takes a lock per caller and
@@ -69,12 +71,12 @@ public enum CrossVendorDedupe {
                     """).all())
             }
             let others = Array(Set(touched).subtracting(board.calls.keys))
-            for chunk in LedgerBatch.chunks(others) {
+            for chunk in CommitGroup.chunks(others) {
                 try board.add(try await sql.raw("""
                     SELECT \(unsafeRaw: Self.callColumns) FROM calls WHERE id IN (\(binds: chunk.map(\.rawValue)))
                     """).all())
             }
-            for chunk in LedgerBatch.chunks(Array(board.calls.keys)) {
+            for chunk in CommitGroup.chunks(Array(board.calls.keys)) {
                 let rows = try await sql.raw("""
                     SELECT call_id, source FROM call_vendor_ids WHERE call_id IN (\(binds: chunk.map(\.rawValue)))
                     """).all()

@@ -9,11 +9,14 @@ import SQLKit
 public struct Ledger: Sendable {
     let database: any Database
     private let committer: GroupCommitter<AppendItem, [AppendOutcome]>
+    private let ids: IDSource
 
-    public init(database: any Database) {
+    /// `clock` and `ids`: where new rows take their times and ids from.
+    public init(database: any Database, clock: LedgerClock = .system, ids: IDSource = .random) {
         self.database = database
+        self.ids = ids
         self.committer = GroupCommitter(database: database) { items, sql in
-            try await LedgerBatch.apply(items, on: sql)
+            try await CommitGroup.apply(items, clock: clock, ids: ids, on: sql)
         }
     }
 
@@ -31,9 +34,9 @@ public struct Ledger: Sendable {
     /// Keeps a delivery that could not be read, with the reason, and returns its id.
     @discardableResult
     public func deadLetter(_ request: InboundRequest, accountID: AccountID?, reason: String, field: String?, arrival: Arrival? = nil) async throws -> String {
-        try await committer.submit({ sql in
-            let requestID = try await Self.storeRequest(request, accountID: accountID, on: sql)
-            let id = Token.make(prefix: "dl")
+        let (requestID, id) = (ids.next("req"), ids.next("dl"))
+        return try await committer.submit({ sql in
+            try await Self.storeRequest(request, id: requestID, accountID: accountID, on: sql)
             try await sql.raw("""
                 INSERT INTO dead_letters (id, account_id, request_id, source, received_at, reason, field)
                 VALUES (\(bind: id), \(bind: accountID?.rawValue), \(bind: requestID), \(bind: request.source.rawValue),
@@ -105,8 +108,7 @@ public struct Ledger: Sendable {
 
     // MARK: - Inside the transaction
 
-    static func storeRequest(_ request: InboundRequest, accountID: AccountID?, on sql: any SQLDatabase) async throws -> String {
-        let id = Token.make(prefix: "req")
+    static func storeRequest(_ request: InboundRequest, id: String, accountID: AccountID?, on sql: any SQLDatabase) async throws {
         let body = request.storedBody
         try await sql.raw("""
             INSERT INTO inbound_requests (id, account_id, source, received_at, method, path, content_type, headers, body, body_encoding)
@@ -114,7 +116,6 @@ public struct Ledger: Sendable {
                     \(bind: request.method), \(bind: request.path), \(bind: request.contentType), \(bind: request.headersJSON),
                     \(bind: body.bytes), \(bind: body.encoding))
             """).run()
-        return id
     }
 
     static func existing(key: String, accountID: AccountID, on sql: any SQLDatabase) async throws -> AppendOutcome? {
