@@ -241,6 +241,29 @@ extension RoutedCall {
     }
 
     @Test(arguments: TestEngine.all)
+    func aLateDurationDecidesTheConversionAgain(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let exchange = try await RoutingExchange.make(database)
+            let buyer = try await exchange.buyer("Acme", caps: Caps([CapLimit(.converted, per: .day, limit: 1)]), minimumSeconds: 90)
+            let line = try await exchange.target("Line", buyer: buyer, number: "+12125550101")
+            let campaign = try await exchange.campaign([RoutingEntry(targetID: line)])
+            let at = RoutingExchange.noon
+            let call = try await exchange.route(campaign, at: at)
+            try await exchange.desk.connected(routeID: call.routeID, accountID: exchange.accountID, at: at.adding(seconds: 2))
+            try await exchange.desk.ended(routeID: call.routeID, accountID: exchange.accountID, at: at.adding(seconds: 10), durationSeconds: nil)
+            // A repeated end without a duration still measures to the first end.
+            try await exchange.desk.ended(routeID: call.routeID, accountID: exchange.accountID, at: at.adding(seconds: 600), durationSeconds: nil)
+            let beforeLate = try await exchange.route(campaign, caller: "+14155550111", at: at.adding(seconds: 700))
+            _ = try await exchange.desk.fallThrough(routeID: beforeLate.routeID, accountID: exchange.accountID, outcome: .noAnswer, at: at.adding(seconds: 710))
+            // The carrier's own duration arrives late: 120 s converts.
+            try await exchange.desk.ended(routeID: call.routeID, accountID: exchange.accountID, at: at.adding(seconds: 800), durationSeconds: 120)
+            let afterLate = try await exchange.route(campaign, caller: "+14155550112", at: at.adding(seconds: 900))
+            #expect(beforeLate.ringingTargets == [line])
+            #expect(afterLate.reason(of: line) == "cap_daily")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func theStoredDecisionReadsBackAndOutlivesAnEdit(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in
             let exchange = try await RoutingExchange.make(database)

@@ -141,7 +141,8 @@ public struct RouteDesk: Sendable {
             var random = SeededRandom(seed: seed)
             let decision = snapshot.plan.route(call, usage: usage, places: places, random: &random)
             let ringing = Self.pick(
-                campaign.spec.simultaneousRing, from: decision.route, plan: snapshot.plan, call: call, usage: usage, places: places)
+                campaign.spec.simultaneousRing, from: decision.route, eligible: Set(decision.route.map(\.target)),
+                plan: snapshot.plan, call: call, usage: usage, places: places)
             let duplicate = try await Self.calledBefore(
                 request.caller, campaign: campaign, accountID: accountID, at: request.time, on: sql)
             let rules = PricingRules(
@@ -277,9 +278,11 @@ public struct RouteDesk: Sendable {
         try await database.write { sql in
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             if let answered = stored.attempts.first(where: { $0.connectedAt != nil }), let connectedAt = answered.connectedAt {
-                let seconds = durationSeconds.map(Int64.init) ?? Int64(clamping: Timestamp.gap(at.millisecondsSince1970, connectedAt.millisecondsSince1970) / 1000)
-                let converted = stored.call.rules.conversion.map { seconds >= Int64($0.minimumSeconds) } ?? false
+                // A repeated end without a duration measures to the first end, not to now.
                 let endedAt = answered.endedAt ?? at
+                let seconds = durationSeconds.map(Int64.init)
+                    ?? Int64(clamping: Timestamp.gap(endedAt.millisecondsSince1970, connectedAt.millisecondsSince1970) / 1000)
+                let converted = stored.call.rules.conversion.map { seconds >= Int64($0.minimumSeconds) } ?? false
                 try await sql.raw("""
                     UPDATE route_attempts SET ended_at = \(bind: endedAt.millisecondsSince1970), outcome = 'completed',
                         converted_at = \(bind: converted ? (answered.convertedAt ?? endedAt).millisecondsSince1970 : nil as Int64?)
@@ -308,14 +311,16 @@ public struct RouteDesk: Sendable {
 
     /// Up to `count` targets of `order` to ring at once, each still eligible once the ones
     /// before it are counted against the caps they share.
+    /// `eligible`: the targets a decision just made with `usage` found eligible, if any.
     static func pick(
-        _ count: Int, from order: [RoutedTarget], plan: RoutingPlan, call: RoutingCall, usage: RoutingUsage, places: some CallerPlaces
+        _ count: Int, from order: [RoutedTarget], eligible known: Set<TargetID>? = nil, plan: RoutingPlan, call: RoutingCall,
+        usage: RoutingUsage, places: some CallerPlaces
     ) -> [RoutedTarget] {
         var usage = usage
         var picked: [RoutedTarget] = []
         // Only which targets are eligible is read here; the order is the stored one.
         var random = SeededRandom(seed: 0)
-        var eligible = Set(plan.route(call, usage: usage, places: places, random: &random).route.map(\.target))
+        var eligible = known ?? Set(plan.route(call, usage: usage, places: places, random: &random).route.map(\.target))
         for candidate in order where picked.count < count && eligible.contains(candidate.target) {
             picked.append(candidate)
             guard picked.count < count else { break }
