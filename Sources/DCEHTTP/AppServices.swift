@@ -1,4 +1,5 @@
 import DCEStorage
+import DCEVendors
 import Foundation
 import Logging
 
@@ -12,6 +13,8 @@ public struct AppServices: Sendable {
     /// Routing at the moment of the call, with caps counted by the database.
     public let routes: RouteDesk
     public let metrics: AppMetrics
+    /// The vendors whose webhooks dce serves (`VendorRegistry.all` unless a test adds one).
+    public let vendors: VendorRegistry
     /// Number pools, leases and their background allocation.
     public let pools: PoolServices
     /// The keyed hash of the admin key, or nil when admin routes are closed.
@@ -30,13 +33,15 @@ public struct AppServices: Sendable {
 
     public init(
         database: any Database, adminKey: String?, allowsLoginLinks: Bool = false,
-        limits: ServerLimits = ServerLimits(), version: String = DCEVersion.current
+        limits: ServerLimits = ServerLimits(), version: String = DCEVersion.current,
+        vendors: [any VendorAdapter] = VendorRegistry.all
     ) {
         self.database = database
         self.ledger = Ledger(database: database)
         self.accounts = AccountDirectory(database: database)
         self.exchange = ExchangeDirectory(database: database)
         self.metrics = AppMetrics()
+        self.vendors = VendorRegistry(vendors)
         self.pools = PoolServices(database: database, metrics: metrics, logger: database.logger)
         self.routes = RouteDesk(database: database, directory: exchange, places: pools.geo)
         self.adminKeyHash = adminKey.map(SecretHash.hex(of:))

@@ -16,7 +16,7 @@ struct DecodeBenchmark: AsyncParsableCommand {
     @Option(help: "Passes over them; the fastest is reported.") var passes = 5
 
     func run() async throws {
-        guard let vendor = Vendor(rawValue: vendor), vendor != .native else {
+        guard let vendor = VendorRegistry.standard.adapter(named: vendor), vendor.name != NativeAdapter.source.rawValue else {
             throw ValidationError("--vendor must be ringba, retreaver, ringcentral, exotel or invoca")
         }
         var generator = TrafficGenerator(vendor: vendor, seed: 7, run: "decode")
@@ -39,7 +39,7 @@ struct DecodeBenchmark: AsyncParsableCommand {
         for _ in 0..<passes {
             let start = ContinuousClock.now
             for delivery in deliveries {
-                for event in try VendorDecoder.decode(vendor, delivery, integration: integration) {
+                for event in try vendor.decode(delivery, integration: integration) {
                     // What the request's task stores beside each event.
                     stored &+= event.payload.utf8.count &+ event.event.fields.jsonText.utf8.count
                 }
@@ -48,6 +48,6 @@ struct DecodeBenchmark: AsyncParsableCommand {
         }
         let micros = Double(best.components.seconds) * 1e6 + Double(best.components.attoseconds) / 1e12
         print(String(format: "%@ decode: %.1f µs per delivery (%d deliveries, best of %d passes; %d bytes stored)",
-                     vendor.rawValue, micros / Double(deliveries.count), deliveries.count, passes, stored / passes))
+                     vendor.name, micros / Double(deliveries.count), deliveries.count, passes, stored / passes))
     }
 }

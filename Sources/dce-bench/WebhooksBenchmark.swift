@@ -31,22 +31,22 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     @Flag(help: "Run only the saturation phase (to profile the server).") var saturationOnly = false
 
     func validate() throws {
-        guard Vendor(rawValue: vendor) != nil else {
-            throw ValidationError("--vendor must be one of \(Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard VendorRegistry.standard.adapter(named: vendor) != nil else {
+            throw ValidationError("--vendor must be one of \(VendorRegistry.standard.names.joined(separator: ", "))")
         }
         guard let parsed = URL(string: url), parsed.host != nil else { throw ValidationError("--url must be an absolute URL") }
         guard rate > 0, duration > 0, concurrency > 0, rounds > 0, interleave > 0 else { throw ValidationError("--rate, --duration, --concurrency, --rounds and --interleave must be positive") }
     }
 
     func run() async throws {
-        let vendor = Vendor(rawValue: vendor)!
+        guard let vendor = VendorRegistry.standard.adapter(named: vendor) else { throw ValidationError("no vendor '\(vendor)'") }
         let client = HTTPClient.forBenchmark(concurrency: concurrency)
         let parsed = URL(string: url)!
         let health = "\(parsed.scheme ?? "http")://\(parsed.host!)\(parsed.port.map { ":\($0)" } ?? "")/health"
 
         if saturationOnly {
             let traffic = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(10_000 * duration), interleave: interleave)
-            print(await Load.saturate(name: "\(vendor.rawValue) saturation", seconds: duration, concurrency: concurrency) {
+            print(await Load.saturate(name: "\(vendor.name) saturation", seconds: duration, concurrency: concurrency) {
                 await traffic.sendNext(client: client)
             }.line)
             try await client.shutdown()
@@ -54,7 +54,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
         }
         var phases: [PhaseResult] = []
         let steady = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(rate * duration) + 100, interleave: interleave)
-        phases.append(await Load.fixedRate(name: "\(vendor.rawValue) at \(Int(rate))/s", seconds: duration, rate: rate) {
+        phases.append(await Load.fixedRate(name: "\(vendor.name) at \(Int(rate))/s", seconds: duration, rate: rate) {
             await steady.sendNext(client: client)
         })
         // Each round measures the ceiling and then, at once, durable ingest: the machine's
@@ -66,7 +66,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
             }
             // No receiver outruns the HTTP ceiling: that many deliveries cover a saturated phase.
             let saturating = TrafficSource(vendor: vendor, url: url, secret: secret, count: Int(ceiling.perSecond * duration * 1.1) + 1000, interleave: interleave)
-            let saturated = await Load.saturate(name: "\(vendor.rawValue) saturation \(round)", seconds: duration, concurrency: concurrency) {
+            let saturated = await Load.saturate(name: "\(vendor.name) saturation \(round)", seconds: duration, concurrency: concurrency) {
                 await saturating.sendNext(client: client)
             }
             pairs.append((ceiling, saturated))
@@ -140,7 +140,7 @@ final class TrafficSource: Sendable {
     /// that a call's stages are about that many deliveries apart and each adds to a stored
     /// call, as when calls last minutes; 1 sends each call's whole lifecycle at once, and
     /// its stages race each other, mostly into one commit group.
-    init(vendor: Vendor, url: String, secret: String?, count: Int, interleave: Int = 1) {
+    init(vendor: any VendorAdapter, url: String, secret: String?, count: Int, interleave: Int = 1) {
         var generator = TrafficGenerator(vendor: vendor, seed: UInt64(Date().timeIntervalSince1970), run: "bench\(UUID().uuidString.prefix(8))")
         generator.retryRate = 0
         generator.reorderRate = 0

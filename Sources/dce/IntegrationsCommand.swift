@@ -44,7 +44,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
                     throw ValidationError(AccountError.unknownAccount(account).description)
                 }
                 let integration = try await IntegrationStore(database: database).create(
-                    accountID: owner.id, vendor: spec.vendor.rawValue, name: spec.name, fieldMapping: spec.fieldMapping, secret: spec.secret
+                    accountID: owner.id, vendor: spec.vendor.name, name: spec.name, fieldMapping: spec.fieldMapping, secret: spec.secret
                 )
                 let url = baseURL + integration.webhookPath
                 print("id\t\(integration.id)")
@@ -94,9 +94,9 @@ struct IntegrationsCommand: AsyncParsableCommand {
                 }
                 let store = IntegrationStore(database: database)
                 guard let existing = try await store.integration(id: id), existing.accountID == owner.id,
-                      let vendor = Vendor(rawValue: existing.vendor)
+                      let vendor = VendorRegistry.standard.adapter(named: existing.vendor)
                 else { throw ValidationError("no integration '\(id)' in account \(account)") }
-                let chosen = secret ?? IntegrationSpec.makeSecret(for: vendor)
+                let chosen = secret ?? vendor.makeSecret()
                 guard try await store.setSecret(chosen, id: id, accountID: owner.id) != nil else {
                     throw ValidationError("no integration '\(id)' in account \(account)")
                 }
@@ -105,9 +105,9 @@ struct IntegrationsCommand: AsyncParsableCommand {
             }
         }
 
-        static func printSecret(_ secret: String, vendor: Vendor, url: String) {
+        static func printSecret(_ secret: String, vendor: any VendorAdapter, url: String) {
             print("secret\t\(secret)")
-            if vendor != .ringcentral, vendor != .native {
+            if vendor.credential.usesURLToken {
                 print("url_with_token\t\(url)?token=\(IntegrationSpec.percentEncoded(secret))")
             }
         }

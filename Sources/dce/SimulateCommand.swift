@@ -27,8 +27,8 @@ struct SimulateCommand: AsyncParsableCommand {
     var log: String?
 
     func validate() throws {
-        guard Vendor(rawValue: vendor) != nil else {
-            throw ValidationError("--vendor must be one of \(Vendor.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard VendorRegistry.standard.adapter(named: vendor) != nil else {
+            throw ValidationError("--vendor must be one of \(VendorRegistry.standard.names.joined(separator: ", "))")
         }
         guard count > 0 else { throw ValidationError("--count must be positive") }
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
@@ -38,7 +38,7 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vendor = Vendor(rawValue: vendor)!
+        guard let vendor = VendorRegistry.standard.adapter(named: vendor) else { throw ValidationError("no vendor '\(vendor)'") }
         var generator = TrafficGenerator(vendor: vendor, seed: seed, run: "sim\(seed)-\(Int(Date().timeIntervalSince1970))")
         generator.retryRate = retryRate
         generator.reorderRate = reorderRate
@@ -64,7 +64,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let failed = results.filter { $0 == 0 }.count
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("""
-            \(vendor.rawValue): \(deliveries.count) deliveries for \(count) calls in \(String(format: "%.2f", seconds)) s \
+            \(vendor.name): \(deliveries.count) deliveries for \(count) calls in \(String(format: "%.2f", seconds)) s \
             (\(String(format: "%.1f", Double(deliveries.count) / max(seconds, 0.001)))/s): \
             2xx \(ok), 4xx \(client4xx), 5xx \(server5xx), no answer \(failed)
             """)
@@ -75,7 +75,7 @@ struct SimulateCommand: AsyncParsableCommand {
 /// Sends deliveries at a steady rate with a bounded number in flight, authenticating each
 /// as the vendor would.
 struct WebhookSender: Sendable {
-    let vendor: Vendor
+    let vendor: any VendorAdapter
     let url: String
     let secret: String?
 

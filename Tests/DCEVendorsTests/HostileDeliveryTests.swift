@@ -15,9 +15,9 @@ import Testing
         VendorDelivery(method: "POST", query: FlatFields.form(query).values, contentType: contentType, body: Array(body.utf8), receivedAt: Fixture.receivedAt)
     }
 
-    static func refusal(_ vendor: Vendor, _ delivery: VendorDelivery) -> VendorError? {
+    static func refusal(_ vendor: some VendorAdapter, _ delivery: VendorDelivery) -> VendorError? {
         do {
-            _ = try VendorDecoder.decode(vendor, delivery, integration: integration)
+            _ = try vendor.decode(delivery, integration: integration)
             return nil
         } catch {
             return error
@@ -91,11 +91,11 @@ import Testing
     }
 
     @Test func theLargestAcceptedValuesStillDecode() throws {
-        let ringba = try VendorDecoder.decode(.ringba, Self.get("call_id=R1&call_length=31622399&call_date_time=7289654399&call_revenue=999999999.99"), integration: integration)
+        let ringba = try RingbaAdapter().decode(Self.get("call_id=R1&call_length=31622399&call_date_time=7289654399&call_revenue=999999999.99"), integration: integration)
         #expect(ringba[0].event.fields.durationSeconds == 31_622_399)
         #expect(ringba[0].event.fields.callStartedAt == Timestamp(millisecondsSince1970: 7_289_654_399_000))
         #expect(ringba[0].event.fields.revenue == Money(cents: 99_999_999_999))
-        let invoca = try VendorDecoder.decode(.invoca, Self.post(#"{"transaction_id": "I1", "duration": 31622399, "start_time_utc": 7289654399999}"#, contentType: "application/json"), integration: integration)
+        let invoca = try InvocaAdapter().decode(Self.post(#"{"transaction_id": "I1", "duration": 31622399, "start_time_utc": 7289654399999}"#, contentType: "application/json"), integration: integration)
         #expect(invoca[0].event.fields.callEndedAt == Timestamp(millisecondsSince1970: 7_289_654_399_999).adding(seconds: 31_622_399))
     }
 

@@ -13,7 +13,7 @@ import Testing
         #expect(event.event.type == "invoca.transaction")
         let start = Timestamp(millisecondsSince1970: 1_705_312_800_000)
         #expect(event.event.occurredAt == start)
-        #expect(event.correctsTransaction == nil)
+        #expect(event.correctedKey == nil)
         #expect(event.event.fields == CallFields(
             callerPhone: Fixture.phone("+18665551234"), destinationNumber: Fixture.phone("+18005550199"),
             durationSeconds: 245, callStartedAt: start, callEndedAt: start.adding(seconds: 245), status: .completed,
@@ -33,7 +33,7 @@ import Testing
         let original = try InvocaTransaction.decode(try Fixture.body("invoca-transaction.json", contentType: "application/json"), integration: integration)[0]
         let correction = try InvocaTransaction.decode(try Fixture.body("invoca-correction.json", contentType: "application/json"), integration: integration)[0]
         #expect(correction.event.type == "invoca.correction")
-        #expect(correction.correctsTransaction == "C624DA2C-CF3367C3")
+        #expect(correction.correctedKey == original.event.idempotencyKey)
         #expect(correction.event.occurredAt == Fixture.time("2024-01-16T09:00:00Z"))
         #expect(correction.event.occurredAt > original.event.occurredAt)
         var amended = correction.event

@@ -64,9 +64,9 @@ import Testing
     /// Reading never traps, and whatever is read is inside the domain's limits. Returns
     /// whether the delivery was read, so a test can show that both outcomes were reached.
     @discardableResult
-    static func decode(_ vendor: Vendor, _ delivery: VendorDelivery) -> Bool {
+    static func decode(_ vendor: some VendorAdapter, _ delivery: VendorDelivery) -> Bool {
         do {
-            for read in try VendorDecoder.decode(vendor, delivery, integration: integration) {
+            for read in try vendor.decode(delivery, integration: integration) {
                 let fields = read.event.fields
                 if let duration = fields.durationSeconds { #expect(CallDuration.acceptedRange.contains(duration)) }
                 for money in [fields.revenue, fields.payout].compactMap({ $0 }) { #expect(money.cents.magnitude <= Money.maximumCents.magnitude) }

@@ -45,15 +45,17 @@ struct IntegrationsController {
         }
         let spec: IntegrationSpec
         do {
-            spec = try IntegrationSpec(vendor: input.vendor, name: input.name, fieldMapping: input.fieldMapping, secret: input.secret)
+            spec = try IntegrationSpec(
+                vendor: input.vendor, name: input.name, fieldMapping: input.fieldMapping, secret: input.secret, vendors: services.vendors
+            )
         } catch {
             throw APIError.badRequest(error.message, field: error.field, code: error.code)
         }
         do {
             let integration = try await store.create(
-                accountID: accountID, vendor: spec.vendor.rawValue, name: spec.name, fieldMapping: spec.fieldMapping, secret: spec.secret
+                accountID: accountID, vendor: spec.vendor.name, name: spec.name, fieldMapping: spec.fieldMapping, secret: spec.secret
             )
-            let json = IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: true)
+            let json = IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: true, vendors: services.vendors)
             return try JSONResponse(json, status: .created).response(from: request, context: context)
         } catch let error as IntegrationError {
             throw APIError(status: .conflict, code: "conflict", message: error.description, field: "name")
@@ -64,7 +66,7 @@ struct IntegrationsController {
         let accountID = try context.requireAccount()
         let base = Self.baseURL(request)
         struct Body: Encodable, Sendable { let data: [IntegrationJSON] }
-        let items = try await store.list(accountID: accountID).map { IntegrationJSON($0, base: base, revealSecret: false) }
+        let items = try await store.list(accountID: accountID).map { IntegrationJSON($0, base: base, revealSecret: false, vendors: services.vendors) }
         return try JSONResponse(Body(data: items)).response(from: request, context: context)
     }
 
@@ -74,7 +76,7 @@ struct IntegrationsController {
         guard let integration = try await store.integration(id: id), integration.accountID == accountID else {
             throw APIError.notFound("no integration with id '\(id)'")
         }
-        return try JSONResponse(IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: false)).response(from: request, context: context)
+        return try JSONResponse(IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: false, vendors: services.vendors)).response(from: request, context: context)
     }
 
     /// A new secret, given in `{"secret": …}` or generated, shown in this answer only. An
@@ -100,12 +102,12 @@ struct IntegrationsController {
             }
         }
         guard let existing = try await store.integration(id: id), existing.accountID == accountID,
-              let vendor = Vendor(rawValue: existing.vendor)
+              let vendor = services.vendors.adapter(named: existing.vendor)
         else { throw APIError.notFound("no integration with id '\(id)'") }
-        guard let updated = try await store.setSecret(chosen ?? IntegrationSpec.makeSecret(for: vendor), id: id, accountID: accountID) else {
+        guard let updated = try await store.setSecret(chosen ?? vendor.makeSecret(), id: id, accountID: accountID) else {
             throw APIError.notFound("no integration with id '\(id)'")
         }
-        return try JSONResponse(IntegrationJSON(updated, base: Self.baseURL(request), revealSecret: true)).response(from: request, context: context)
+        return try JSONResponse(IntegrationJSON(updated, base: Self.baseURL(request), revealSecret: true, vendors: services.vendors)).response(from: request, context: context)
     }
 
     @Sendable func delete(request: Request, context: AppRequestContext) async throws -> Response {
@@ -137,7 +139,7 @@ struct IntegrationJSON: Encodable, Sendable {
     let secret: String?
     let createdAt: Timestamp
 
-    init(_ integration: Integration, base: String, revealSecret: Bool) {
+    init(_ integration: Integration, base: String, revealSecret: Bool, vendors: VendorRegistry) {
         id = integration.id
         vendor = integration.vendor
         name = integration.name
@@ -146,7 +148,7 @@ struct IntegrationJSON: Encodable, Sendable {
         secret = revealSecret ? integration.secret : nil
         createdAt = integration.createdAt
         var url = base + integration.webhookPath
-        if revealSecret, let secret = integration.secret, IntegrationSpec.usesURLToken(integration.vendor) {
+        if revealSecret, let secret = integration.secret, vendors.adapter(named: integration.vendor)?.credential.usesURLToken == true {
             url += "?token=" + IntegrationSpec.percentEncoded(secret)
         }
         webhookURL = url

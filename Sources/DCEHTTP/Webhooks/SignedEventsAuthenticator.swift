@@ -21,16 +21,16 @@ struct SignedEventsAuthenticator: RouterMiddleware {
         guard let id = query["integration"] else {
             throw APIError.unauthorized("a signed request to /v1/events names its integration: ?integration=<id>")
         }
-        guard let integration = try await integrations.integration(id: id), integration.vendor == Vendor.native.rawValue else {
+        guard let integration = try await integrations.integration(id: id), integration.vendor == NativeAdapter.source.rawValue else {
             throw APIError.unauthorized("no native integration '\(id)'")
         }
         var request = request
         let body = try await request.collectBody(upTo: AppLimits.maximumBodyBytes)
         do {
-            try WebhookAuthentication.verify(vendor: .native, integration: integration, request: request, query: query, body: Array(body.readableBytesView))
+            try WebhookAuthentication.verify(vendor: NativeAdapter(), integration: integration, request: request, query: query, body: Array(body.readableBytesView))
         } catch {
             context.logger.notice("signed event authentication failed", metadata: ["integration": "\(id)", "reason": "\(error.reason)"])
-            metrics.webhook(vendor: Vendor.native.rawValue, outcome: "unauthorized")
+            metrics.webhook(vendor: NativeAdapter.source.rawValue, outcome: "unauthorized")
             throw APIError.unauthorized(error.reason)
         }
         try services.rateLimiter.check("integration:\(integration.id)")

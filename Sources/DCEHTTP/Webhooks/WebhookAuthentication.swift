@@ -9,8 +9,6 @@ extension HTTPField.Name {
     static let webhookID = HTTPField.Name("webhook-id")!
     static let webhookTimestamp = HTTPField.Name("webhook-timestamp")!
     static let webhookSignature = HTTPField.Name("webhook-signature")!
-    static let validationToken = HTTPField.Name("Validation-Token")!
-    static let verificationToken = HTTPField.Name("Verification-Token")!
     static let dceToken = HTTPField.Name("X-DCE-Token")!
 }
 
@@ -18,10 +16,11 @@ extension HTTPField.Name {
 ///
 /// - A delivery with Standard Webhooks headers must carry a valid signature made with the
 ///   integration's secret, at most 5 minutes old.
-/// - Otherwise RingCentral presents its subscription's `Verification-Token`, and every
-///   other vendor the secret as `?token=` in the URL or in the `X-DCE-Token` header. An
-///   integration without a secret (made by an older dce) accepts nothing until it has one.
-///   RingCentral's `Validation-Token` handshake is answered before this: it writes nothing.
+/// - Otherwise the vendor's adapter says how it presents the secret (`WebhookCredential`):
+///   a header of its own (RingCentral's `Verification-Token`), or `?token=` in the URL or
+///   the `X-DCE-Token` header. An integration without a secret (made by an older dce)
+///   accepts nothing until it has one. A handshake (RingCentral's `Validation-Token`) is
+///   answered before this: it writes nothing.
 ///
 /// Tokens are compared in constant time. A failure is logged without the secret and
 /// answered 401; the delivery is not processed.
@@ -36,7 +35,7 @@ enum WebhookAuthentication {
         request.headers[.webhookSignature] != nil || request.headers[.webhookID] != nil || request.headers[.webhookTimestamp] != nil
     }
 
-    static func verify(vendor: Vendor, integration: Integration, request: Request, query: [String: String], body: [UInt8]) throws(Failure) {
+    static func verify(vendor: any VendorAdapter, integration: Integration, request: Request, query: [String: String], body: [UInt8]) throws(Failure) {
         let headers = request.headers
         if isSigned(request) {
             guard let secret = integration.secret else { throw Failure(reason: "the integration has no signing secret") }
@@ -50,33 +49,36 @@ enum WebhookAuthentication {
                 throw Failure(reason: error.description)
             }
         }
-        guard vendor != .native else { throw Failure(reason: "native deliveries must be signed (webhook-id, webhook-timestamp, webhook-signature)") }
-        if vendor == .ringcentral {
+        switch vendor.credential {
+        case .signatureOnly:
+            throw Failure(reason: "\(vendor.name) deliveries must be signed (webhook-id, webhook-timestamp, webhook-signature)")
+        case .header(let name, let missingSecret):
             // Integrations made before every one had a secret take nothing until given one.
-            guard let secret = integration.secret else {
-                throw Failure(reason: "this RingCentral integration has no verification token: set one with "
-                    + "'dce integrations set-secret' and give it to the subscription as its verificationToken")
+            guard let secret = integration.secret else { throw Failure(reason: missingSecret) }
+            guard let presented = HTTPField.Name(name).flatMap({ headers[$0] }) ?? query["token"] else {
+                throw Failure(reason: "the \(name) header is missing")
             }
-            guard let presented = headers[.verificationToken] ?? query["token"] else {
-                throw Failure(reason: "the Verification-Token header is missing")
+            guard ConstantTime.equals(presented, secret) else { throw Failure(reason: "the \(name) does not match") }
+        case .urlToken:
+            guard let secret = integration.secret else { throw Failure(reason: "the integration has no secret") }
+            guard let presented = query["token"] ?? headers[.dceToken] else {
+                throw Failure(reason: "no token: add ?token=<secret> to the webhook URL or send X-DCE-Token")
             }
-            guard ConstantTime.equals(presented, secret) else { throw Failure(reason: "the Verification-Token does not match") }
-            return
+            guard ConstantTime.equals(presented, secret) else { throw Failure(reason: "the token does not match") }
         }
-        guard let secret = integration.secret else { throw Failure(reason: "the integration has no secret") }
-        guard let presented = query["token"] ?? headers[.dceToken] else {
-            throw Failure(reason: "no token: add ?token=<secret> to the webhook URL or send X-DCE-Token")
-        }
-        guard ConstantTime.equals(presented, secret) else { throw Failure(reason: "the token does not match") }
     }
 }
 
 /// The request as stored: no credentials in the kept headers or in the kept URL.
 enum StoredRequest {
-    static let secretHeaders: Set<String> = ["verification-token", "x-dce-token", "validation-token"]
+    /// Handshake tokens and every registered vendor's secret header.
+    static func secretHeaders(_ vendors: VendorRegistry) -> Set<String> {
+        vendors.secretHeaders.union(["validation-token"])
+    }
 
-    static func headers(_ request: Request) -> [String: String] {
-        KeptHeaders.from(request).filter { !secretHeaders.contains($0.key.lowercased()) }
+    static func headers(_ request: Request, vendors: VendorRegistry = .standard) -> [String: String] {
+        let secret = secretHeaders(vendors)
+        return KeptHeaders.from(request).filter { !secret.contains($0.key.lowercased()) }
     }
 
     /// The path with the value of every query parameter named `token` replaced by `***`.

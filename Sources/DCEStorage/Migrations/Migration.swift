@@ -30,6 +30,7 @@ public enum Migrations {
         m011Exchange,
         m012CallRoutes,
         m013Carriers,
+        m014IntegrationVendorNames,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns

@@ -1,24 +1,5 @@
 import DCEDomain
 
-/// The vendors dce accepts webhooks from, and dce's own signed senders (`native`).
-public enum Vendor: String, Sendable, CaseIterable, Codable {
-    case ringba
-    case retreaver
-    case ringcentral
-    case exotel
-    case invoca
-    case native
-
-    public var source: Source { Source(rawValue: rawValue) }
-
-    /// How the vendor proves a delivery is genuine when it cannot sign with Standard
-    /// Webhooks: RingCentral echoes its subscription's verification token in a header; the
-    /// others carry a secret token in the URL (`?token=`) or the `X-DCE-Token` header.
-    public var tokenHeader: String {
-        self == .ringcentral ? "verification-token" : "x-dce-token"
-    }
-}
-
 /// One HTTP delivery as a vendor sent it, with nothing read yet.
 public struct VendorDelivery: Sendable {
     public var method: String
@@ -80,16 +61,22 @@ public struct IntegrationProfile: Sendable, Hashable {
 public struct VendorEvent: Sendable, Hashable {
     public var event: CallEvent
     public var payload: String
-    /// RingCentral: the label (standard destination number) that decides the campaign.
+    /// The event is the delivery's whole body (one native event): its payload is the
+    /// stored request's body, not kept a second time.
+    public var isWholeBody: Bool
+    /// The label (RingCentral's standard destination number) that decides the campaign
+    /// when the adapter lets the account's numbers decide it.
     public var attributionLabel: String?
-    /// Invoca: the transaction this one corrects, when the row does not name its call.
-    public var correctsTransaction: String?
+    /// The idempotency key of an earlier event this one corrects, when it does not name
+    /// its call (an Invoca correction row): the call is the corrected event's.
+    public var correctedKey: String?
 
-    public init(event: CallEvent, payload: String, attributionLabel: String? = nil, correctsTransaction: String? = nil) {
+    public init(event: CallEvent, payload: String, isWholeBody: Bool = false, attributionLabel: String? = nil, correctedKey: String? = nil) {
         self.event = event
         self.payload = payload
+        self.isWholeBody = isWholeBody
         self.attributionLabel = attributionLabel
-        self.correctsTransaction = correctsTransaction
+        self.correctedKey = correctedKey
     }
 }
 
@@ -119,7 +106,7 @@ public struct VendorError: Error, Equatable, Sendable, CustomStringConvertible {
 /// The idempotency key of one vendor event: unique per integration, vendor call id and
 /// stage or event, so a vendor's retry is recognised and changes nothing.
 public enum IdempotencyKey {
-    public static func make(_ vendor: Vendor, integration: String, callID: String, stage: String) -> String {
-        "\(vendor.rawValue):\(integration):\(callID):\(stage)"
+    public static func make(_ source: Source, integration: String, callID: String, stage: String) -> String {
+        "\(source.rawValue):\(integration):\(callID):\(stage)"
     }
 }

@@ -100,8 +100,8 @@ public enum ExotelStatusCallback {
         ]).adding(caller.kept)
         let stage = eventType == "answered" ? "answered" : "terminal:\(statusText?.lowercased() ?? "")"
         let event = CallEvent(
-            source: .exotel, externalCallID: callSid,
-            idempotencyKey: IdempotencyKey.make(.exotel, integration: integration.id, callID: callSid, stage: stage),
+            source: ExotelAdapter.source, externalCallID: callSid,
+            idempotencyKey: IdempotencyKey.make(ExotelAdapter.source, integration: integration.id, callID: callSid, stage: stage),
             occurredAt: updated ?? delivery.receivedAt, type: "exotel.\(eventType)", fields: call
         )
         return [VendorEvent(event: event, payload: JSONBody.text(fields.values))]

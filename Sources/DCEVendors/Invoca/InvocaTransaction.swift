@@ -163,13 +163,13 @@ public enum InvocaTransaction {
         }
         let callID = completeCallID ?? corrects ?? transactionID
         let event = CallEvent(
-            source: .invoca, externalCallID: callID,
+            source: InvocaAdapter.source, externalCallID: callID,
             idempotencyKey: transactionKey(integration: integration.id, transactionID: transactionID),
             occurredAt: occurredAt, type: corrects == nil ? "invoca.transaction" : "invoca.correction", fields: call
         )
         return VendorEvent(
             event: event, payload: JSONBody.text(raw),
-            correctsTransaction: completeCallID == nil ? corrects : nil
+            correctedKey: completeCallID == nil ? corrects.map { transactionKey(integration: integration.id, transactionID: $0) } : nil
         )
     }
 

@@ -149,8 +149,8 @@ public enum RetreaverCall {
         let stored = payload(fields)
         let stage = CallSnapshot.stage(stored)
         let event = CallEvent(
-            source: .retreaver, externalCallID: callID,
-            idempotencyKey: IdempotencyKey.make(.retreaver, integration: integration.id, callID: callID, stage: stage),
+            source: RetreaverAdapter.source, externalCallID: callID,
+            idempotencyKey: IdempotencyKey.make(RetreaverAdapter.source, integration: integration.id, callID: callID, stage: stage),
             occurredAt: call.callEndedAt ?? call.callAnsweredAt ?? call.callStartedAt ?? receivedAt,
             type: "retreaver.call", fields: call
         )

@@ -101,8 +101,8 @@ public enum RetreaverWebhook {
         case .always: call.callEndedAt ?? receivedAt
         }
         let event = CallEvent(
-            source: .retreaver, externalCallID: callID,
-            idempotencyKey: IdempotencyKey.make(.retreaver, integration: integration.id, callID: callID, stage: stage.rawValue),
+            source: RetreaverAdapter.source, externalCallID: callID,
+            idempotencyKey: IdempotencyKey.make(RetreaverAdapter.source, integration: integration.id, callID: callID, stage: stage.rawValue),
             occurredAt: occurredAt, type: "retreaver.\(stage.rawValue)", fields: call
         )
         return VendorEvent(event: event, payload: RetreaverCall.payload(fields))

@@ -102,8 +102,8 @@ public enum RingCentralMapping {
         ])
         let stage = [party.id ?? "party\(index)", statusName.lowercased(), body.sequence.map(String.init)].compactMap { $0 }.joined(separator: ":")
         let event = CallEvent(
-            source: .ringcentral, externalCallID: callKey,
-            idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: callKey, stage: stage),
+            source: RingCentralAdapter.source, externalCallID: callKey,
+            idempotencyKey: IdempotencyKey.make(RingCentralAdapter.source, integration: integration.id, callID: callKey, stage: stage),
             occurredAt: time, type: "ringcentral.\(statusName.lowercased())", fields: call
         )
         return VendorEvent(event: event, payload: JSONBody.text(party.raw), attributionLabel: label)
@@ -151,8 +151,8 @@ public enum RingCentralMapping {
         ])
         let stage = ["presence", statusName.lowercased(), body.sequence.map(String.init)].compactMap { $0 }.joined(separator: ":")
         let event = CallEvent(
-            source: .ringcentral, externalCallID: callKey,
-            idempotencyKey: IdempotencyKey.make(.ringcentral, integration: integration.id, callID: callKey, stage: stage),
+            source: RingCentralAdapter.source, externalCallID: callKey,
+            idempotencyKey: IdempotencyKey.make(RingCentralAdapter.source, integration: integration.id, callID: callKey, stage: stage),
             occurredAt: time, type: "ringcentral.presence.\(statusName.lowercased())", fields: call
         )
         return VendorEvent(event: event, payload: JSONBody.text(active.raw))

@@ -123,8 +123,8 @@ public enum RingbaCallLog {
         }
         let fields = call.fields
         let event = CallEvent(
-            source: .ringba, externalCallID: call.id,
-            idempotencyKey: IdempotencyKey.make(.ringba, integration: integration.id, callID: call.id, stage: CallSnapshot.stage(stored)),
+            source: RingbaAdapter.source, externalCallID: call.id,
+            idempotencyKey: IdempotencyKey.make(RingbaAdapter.source, integration: integration.id, callID: call.id, stage: CallSnapshot.stage(stored)),
             occurredAt: fields.callEndedAt ?? fields.callAnsweredAt ?? fields.callStartedAt ?? receivedAt,
             type: "ringba.calllog", fields: fields
         )

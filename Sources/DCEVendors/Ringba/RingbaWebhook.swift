@@ -137,8 +137,8 @@ public enum RingbaWebhook {
             stage = "call"
         }
         let event = CallEvent(
-            source: .ringba, externalCallID: callID,
-            idempotencyKey: IdempotencyKey.make(.ringba, integration: integration.id, callID: callID, stage: stage),
+            source: RingbaAdapter.source, externalCallID: callID,
+            idempotencyKey: IdempotencyKey.make(RingbaAdapter.source, integration: integration.id, callID: callID, stage: stage),
             occurredAt: stage == "incoming" || stage == "call" ? (call.callStartedAt ?? delivery.receivedAt) : delivery.receivedAt,
             type: "ringba.\(stage)", fields: call
         )

@@ -21,19 +21,29 @@ public struct SimulatedDelivery: Sendable {
     /// Where and with which headers to send this delivery to an integration's webhook URL,
     /// authenticated as the vendor would: RingCentral's Verification-Token, or a Standard
     /// Webhooks signature whose message id a retry repeats.
-    public func addressed(to url: String, vendor: Vendor, secret: String?, now: Date = Date()) -> (url: String, headers: [(String, String)]) {
+    public func addressed(to url: String, vendor: some VendorAdapter, secret: String?, now: Date = Date()) -> (url: String, headers: [(String, String)]) {
         var target = url
         if !query.isEmpty { target += (url.contains("?") ? "&" : "?") + queryString }
         var headers = self.headers
         if let secret {
-            if vendor == .ringcentral {
-                headers.append(("Verification-Token", secret))
+            if case .header(let name, _) = vendor.credential {
+                headers.append((name, secret))
             } else {
                 let id = "msg_\(callID)_\(stage)".replacingOccurrences(of: " ", with: "_")
                 headers += StandardWebhooks.headers(secret: secret, id: id, timestamp: Int64(now.timeIntervalSince1970), body: body)
             }
         }
         return (target, headers)
+    }
+
+    public init(method: String, query: [(String, String)], headers: [(String, String)], body: [UInt8], callID: String, stage: String, isRetry: Bool = false) {
+        self.method = method
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.callID = callID
+        self.stage = stage
+        self.isRetry = isRetry
     }
 
     static func encode(_ text: String) -> String {
@@ -46,20 +56,20 @@ public struct SimulatedDelivery: Sendable {
 /// Realistic traffic in each vendor's shape: whole call lifecycles, some stages retried,
 /// some calls' stages delivered out of order. Deterministic for a seed.
 public struct TrafficGenerator: Sendable {
-    public let vendor: Vendor
+    public let vendor: any VendorAdapter
     public var retryRate = 0.1
     public var reorderRate = 0.2
     let run: String
     let start: Date
     private var random: SeededRandom
 
-    public init(vendor: Vendor, seed: UInt64, run: String, start: Date = Date()) {
+    public init(vendor: some VendorAdapter, seed: UInt64, run: String, start: Date = Date()) {
         self.vendor = vendor
         self.run = run
         self.start = start
         // Each vendor draws its own calls from a seed, so two simulations started together
         // do not report the same callers (which cross-vendor dedupe would merge).
-        let vendorIndex = UInt64(Vendor.allCases.firstIndex(of: vendor) ?? 0)
+        let vendorIndex = UInt64(VendorRegistry.standard.index(of: vendor.name) ?? 0)
         self.random = SeededRandom(seed: seed &+ vendorIndex &* 0x9E37_79B9_7F4A_7C15)
     }
 
@@ -70,15 +80,8 @@ public struct TrafficGenerator: Sendable {
 
     /// The deliveries of call `index`, in the order the vendor sends them.
     public mutating func deliveries(forCall index: Int) -> [SimulatedDelivery] {
-        let facts = CallFacts(index: index, run: run, start: start.addingTimeInterval(Double(index) * 0.05), random: &random)
-        var list: [SimulatedDelivery] = switch vendor {
-        case .ringba: ringba(facts)
-        case .retreaver: retreaver(facts)
-        case .ringcentral: ringcentral(facts)
-        case .exotel: exotel(facts)
-        case .invoca: invoca(facts)
-        case .native: native(facts)
-        }
+        let call = SimulatedCall(index: index, run: run, start: start.addingTimeInterval(Double(index) * 0.05), random: &random)
+        var list = vendor.simulatedDeliveries(for: call)
         if list.count > 1, random.unit() < reorderRate { list.reverse() }
         var withRetries: [SimulatedDelivery] = []
         for delivery in list {
@@ -92,56 +95,58 @@ public struct TrafficGenerator: Sendable {
         return withRetries
     }
 
-    struct CallFacts {
-        let id: String
-        let caller: String
-        let tracking: String
-        let destination: String
-        let campaign: String
-        let publisher: String
-        let state: String
-        let startedAt: Date
-        let answered: Bool
-        let duration: Int
-        let converted: Bool
-        let revenueCents: Int
-        let payoutCents: Int
-
-        init(index: Int, run: String, start: Date, random: inout SeededRandom) {
-            id = "\(run)-\(index)"
-            // A caller number unique to the call, so simulated calls never dedupe together.
-            let unique = (Int(random.next() % 900) + 100) * 10_000 + index % 10_000
-            caller = "+1\(["213", "310", "512", "305", "212", "415"][random.int(6)])\(String(format: "%07d", unique % 10_000_000))"
-            tracking = TrafficGenerator.trackingNumbers[random.int(TrafficGenerator.trackingNumbers.count)]
-            destination = "+1800555\(String(format: "%04d", 1000 + random.int(40)))"
-            campaign = TrafficGenerator.campaigns[random.int(TrafficGenerator.campaigns.count)]
-            publisher = TrafficGenerator.publishers[random.int(TrafficGenerator.publishers.count)]
-            state = TrafficGenerator.states[random.int(TrafficGenerator.states.count)]
-            startedAt = start
-            answered = random.unit() < 0.8
-            duration = answered ? 20 + random.int(400) : 0
-            converted = answered && duration >= 90 && random.unit() < 0.7
-            revenueCents = converted ? 1500 + random.int(6000) : 0
-            payoutCents = revenueCents * 6 / 10
-        }
-
-        func iso(_ offset: Int) -> String {
-            let formatter = ISO8601DateFormatter()
-            return formatter.string(from: startedAt.addingTimeInterval(Double(offset)))
-        }
-
-        var money: String { String(format: "%d.%02d", revenueCents / 100, revenueCents % 100) }
-        var payout: String { String(format: "%d.%02d", payoutCents / 100, payoutCents % 100) }
-    }
-
-    static func json(_ object: Any) -> [UInt8] {
+    public static func json(_ object: Any) -> [UInt8] {
         Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
     }
 
-    static func form(_ pairs: [(String, String)]) -> [UInt8] {
+    public static func form(_ pairs: [(String, String)]) -> [UInt8] {
         Array(pairs.map { "\(SimulatedDelivery.encode($0.0))=\(SimulatedDelivery.encode($0.1))" }.joined(separator: "&").utf8)
     }
 
-    static let jsonHeaders = [("Content-Type", "application/json")]
-    static let formHeaders = [("Content-Type", "application/x-www-form-urlencoded")]
+    public static let jsonHeaders = [("Content-Type", "application/json")]
+    public static let formHeaders = [("Content-Type", "application/x-www-form-urlencoded")]
+}
+
+/// One simulated call: the facts every vendor reports in its own shape.
+public struct SimulatedCall: Sendable {
+    public let id: String
+    public let caller: String
+    public let tracking: String
+    public let destination: String
+    public let campaign: String
+    public let publisher: String
+    public let state: String
+    public let startedAt: Date
+    public let answered: Bool
+    public let duration: Int
+    public let converted: Bool
+    public let revenueCents: Int
+    public let payoutCents: Int
+
+    init(index: Int, run: String, start: Date, random: inout SeededRandom) {
+        id = "\(run)-\(index)"
+        // A caller number unique to the call, so simulated calls never dedupe together.
+        let unique = (Int(random.next() % 900) + 100) * 10_000 + index % 10_000
+        caller = "+1\(["213", "310", "512", "305", "212", "415"][random.int(6)])\(String(format: "%07d", unique % 10_000_000))"
+        tracking = TrafficGenerator.trackingNumbers[random.int(TrafficGenerator.trackingNumbers.count)]
+        destination = "+1800555\(String(format: "%04d", 1000 + random.int(40)))"
+        campaign = TrafficGenerator.campaigns[random.int(TrafficGenerator.campaigns.count)]
+        publisher = TrafficGenerator.publishers[random.int(TrafficGenerator.publishers.count)]
+        state = TrafficGenerator.states[random.int(TrafficGenerator.states.count)]
+        startedAt = start
+        answered = random.unit() < 0.8
+        duration = answered ? 20 + random.int(400) : 0
+        converted = answered && duration >= 90 && random.unit() < 0.7
+        revenueCents = converted ? 1500 + random.int(6000) : 0
+        payoutCents = revenueCents * 6 / 10
+    }
+
+    /// The call's start plus `offset` seconds, in ISO 8601.
+    public func iso(_ offset: Int) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: startedAt.addingTimeInterval(Double(offset)))
+    }
+
+    public var money: String { String(format: "%d.%02d", revenueCents / 100, revenueCents % 100) }
+    public var payout: String { String(format: "%d.%02d", payoutCents / 100, payoutCents % 100) }
 }

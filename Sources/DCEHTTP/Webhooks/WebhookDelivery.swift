@@ -1,0 +1,116 @@
+import DCEDomain
+import DCEStorage
+import DCEVendors
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The steps of a webhook delivery that ask its vendor's adapter: which integration it is
+/// for, how it proves itself, how it reads, and what it is answered.
+extension WebhooksController {
+    func addressedIntegration(_ vendor: any VendorAdapter, context: AppRequestContext) async throws -> Integration {
+        let id = try context.parameters.require("integration")
+        guard let integration = try await integrations.integration(id: id), integration.vendor == vendor.name else {
+            throw APIError.notFound("no \(vendor.name) integration '\(id)'")
+        }
+        return integration
+    }
+
+    /// The body of a delivery that proved itself. A token is checked before the body is
+    /// read, so that a stranger's body is never taken into memory; a signature covers the
+    /// body, which must be read first (one too large to read whole cannot be checked).
+    func authenticatedBody(
+        _ vendor: any VendorAdapter, integration: Integration, query: [String: String], request: Request, context: AppRequestContext
+    ) async throws -> CollectedBody {
+        let authenticate = { (body: [UInt8]) throws in
+            do throws(WebhookAuthentication.Failure) {
+                try WebhookAuthentication.verify(vendor: vendor, integration: integration, request: request, query: query, body: body)
+            } catch {
+                context.logger.notice("webhook authentication failed", metadata: [
+                    "vendor": "\(vendor.name)", "integration": "\(integration.id)", "reason": "\(error.reason)",
+                ])
+                services.metrics.webhook(vendor: vendor.name, outcome: "unauthorized")
+                throw APIError.unauthorized(error.reason)
+            }
+        }
+        let signed = WebhookAuthentication.isSigned(request)
+        if !signed { try authenticate([]) }
+        let body = try await CollectedBody.collect(request, limit: AppLimits.maximumBodyBytes)
+        if signed {
+            if body.truncated { throw APIError.tooLarge("the body is larger than \(AppLimits.maximumBodyBytes) bytes") }
+            try authenticate(body.bytes)
+        }
+        return body
+    }
+
+    /// The delivery's events as its vendor reads them, with what the account's own data
+    /// decides: a campaign from the number inventory, a correction's call from the event
+    /// it corrects (earlier in the same delivery, or stored).
+    func read(
+        _ vendor: any VendorAdapter, body: [UInt8], query: [String: String], request: InboundRequest, integration: Integration
+    ) async throws -> [IncomingEvent] {
+        var deliveryQuery = query
+        deliveryQuery["token"] = nil
+        let delivery = VendorDelivery(method: request.method, query: deliveryQuery, contentType: request.contentType,
+                                      body: body, receivedAt: request.receivedAt)
+        let decoded: [VendorEvent]
+        do {
+            decoded = try vendor.decode(delivery, integration: IntegrationProfile(id: integration.id, fieldMapping: integration.fieldMapping))
+        } catch {
+            throw APIError.badRequest(error.message, field: error.field, code: error.code)
+        }
+        var events: [IncomingEvent] = []
+        for item in decoded {
+            var event = item.event
+            if let key = item.correctedKey {
+                if let sameDelivery = events.first(where: { $0.event.idempotencyKey == key }) {
+                    event.externalCallID = sameDelivery.event.externalCallID
+                } else if let stored = try await lookups.externalCallID(forKey: key, accountID: integration.accountID) {
+                    event.externalCallID = stored
+                }
+            }
+            var incoming = item.isWholeBody ? IncomingEvent.wholeBody(event) : IncomingEvent(event: event, payload: item.payload)
+            if vendor.campaignFromNumbers, event.fields.campaignID == nil {
+                // The account's numbers decide the campaign, read when the event is written.
+                incoming.campaignLookup = CampaignLookup(label: item.attributionLabel, trackingNumber: event.fields.trackingNumber)
+            }
+            events.append(incoming)
+        }
+        return events
+    }
+
+    func answer(
+        _ vendor: any VendorAdapter, outcomes: [AppendOutcome], accountID: AccountID, request: Request, context: AppRequestContext
+    ) async throws -> Response {
+        if case .callTags(let tags) = vendor.answer, let first = outcomes.first {
+            // The commit told the status; a duplicate's call is read.
+            var status = first.callStatus
+            if status == nil { status = try await services.ledger.call(first.callID, accountID: accountID)?.fields.status }
+            let call = AnsweredCall(callID: first.callID.rawValue, status: status ?? .unknown, duplicate: first.duplicate)
+            return try JSONResponse(tags(call)).response(from: request, context: context)
+        }
+        // {"results":[{"call_id":…,"duplicate":…,"event_id":…,"idempotency_key":…}],"success":true}
+        let results = outcomes.map { outcome in
+            JSONText.object([
+                (AppendOutcome.CodingKeys.callID.rawValue, JSONText.string(outcome.callID.rawValue)),
+                (AppendOutcome.CodingKeys.duplicate.rawValue, outcome.duplicate ? "true" : "false"),
+                (AppendOutcome.CodingKeys.eventID.rawValue, String(outcome.eventID)),
+                (AppendOutcome.CodingKeys.idempotencyKey.rawValue, JSONText.string(outcome.idempotencyKey)),
+            ])
+        }
+        let body = JSONText.object([("results", "[" + results.joined(separator: ",") + "]"), ("success", "true")])
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+extension VendorReply {
+    var response: Response {
+        var fields = HTTPFields()
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            if let name = HTTPField.Name(name) { fields[name] = value }
+        }
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}

@@ -1,0 +1,58 @@
+import DCEDomain
+import Foundation
+
+/// Retreaver: a webhook per call stage, JSON or form, answered with tags it applies to its call.
+public struct RetreaverAdapter: VendorAdapter {
+    public static let source = Source(rawValue: "retreaver")
+    public var name: String { Self.source.rawValue }
+    public var acceptsGET: Bool { true }
+    public var mappableNames: Set<String> { Set(RetreaverWebhook.Field.allCases.map(\.rawValue)) }
+    public var answer: VendorAnswer {
+        .callTags { RetreaverWebhook.responseTags(callID: $0.callID, status: $0.status, duplicate: $0.duplicate) }
+    }
+
+    public func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
+        try RetreaverWebhook.decode(delivery, integration: integration)
+    }
+
+    public init() {}
+
+    public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
+        let tags: [String: String] = ["utm_source": ["google", "bing", "facebook"][c.duration % 3], "caller_state": c.state]
+        func stage(_ name: String, _ fields: [String: Any]) -> SimulatedDelivery {
+            var object: [String: Any] = ["id": c.id, "caller_number": c.caller, "dialed_number": c.tracking,
+                                         "campaign_id": c.campaign, "affiliate_id": c.publisher, "created_at": c.iso(0)]
+            object.merge(fields) { _, new in new }
+            if c.duration % 4 == 1 {
+                // Some accounts configure Retreaver to post forms.
+                var pairs: [(String, String)] = object.compactMap { key, value -> (String, String)? in
+                    switch value {
+                    case let text as String: (key, text)
+                    case let flag as Bool: (key, flag ? "true" : "false")
+                    case let number as Int: (key, String(number))
+                    default: nil
+                    }
+                }
+                pairs += tags.map { ("tags[\($0.key)]", $0.value) }
+                return SimulatedDelivery(method: "POST", query: [("stage", name)], headers: TrafficGenerator.formHeaders,
+                                         body: TrafficGenerator.form(pairs.sorted { $0.0 < $1.0 }), callID: c.id, stage: name, isRetry: false)
+            }
+            object["tags"] = tags
+            return SimulatedDelivery(method: "POST", query: [("stage", name)], headers: TrafficGenerator.jsonHeaders,
+                                     body: TrafficGenerator.json(object), callID: c.id, stage: name, isRetry: false)
+        }
+        var list = [stage("start", [:])]
+        if c.answered {
+            list.append(stage("selected", ["target_number": c.destination, "target_id": "buyer-\(c.duration % 4)"]))
+            list.append(stage("answered", ["answered_at": c.iso(5)]))
+            if c.converted { list.append(stage("timer", ["converted": true, "revenue": c.money, "payout": c.payout])) }
+        }
+        list.append(stage("always", ["status": c.answered ? "completed" : "no-answer", "duration": c.duration,
+                                     "ended_at": c.iso(c.duration + 5)]))
+        return list
+    }
+}
+
+extension VendorAdapter where Self == RetreaverAdapter {
+    public static var retreaver: RetreaverAdapter { RetreaverAdapter() }
+}

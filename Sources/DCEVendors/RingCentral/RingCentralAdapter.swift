@@ -1,0 +1,64 @@
+import DCEDomain
+import Foundation
+
+/// RingCentral: telephony session notifications, authenticated by the subscription's verification token, the campaign decided by the account's numbers.
+public struct RingCentralAdapter: VendorAdapter {
+    public static let source = Source(rawValue: "ringcentral")
+    public var name: String { Self.source.rawValue }
+    public var credential: WebhookCredential {
+        .header(name: "Verification-Token", missingSecret: "this RingCentral integration has no verification token: set one with "
+            + "'dce integrations set-secret' and give it to the subscription as its verificationToken")
+    }
+    public var campaignFromNumbers: Bool { true }
+
+    /// The subscription's verificationToken: letters and digits, well within its 64
+    /// characters.
+    public func makeSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyz23456789")
+        return String((0..<32).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+    }
+
+    /// RingCentral checks a new webhook by expecting its Validation-Token echoed back.
+    public func handshake(header: (String) -> String?) -> VendorReply? {
+        guard let token = header("Validation-Token") else { return nil }
+        return VendorReply(headers: ["Validation-Token": token], body: #"{"validated":true}"#)
+    }
+
+    public func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
+        try RingCentralMapping.decode(delivery, integration: integration)
+    }
+
+    public init() {}
+
+    public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
+        var sequence = 0
+        func notification(_ status: String, at offset: Int) -> SimulatedDelivery {
+            sequence += 1
+            let party: [String: Any] = [
+                "id": "p-\(c.id)-1", "direction": "Inbound", "missedCall": !c.answered && status == "Disconnected",
+                "from": ["phoneNumber": c.caller, "name": "Caller"],
+                "to": ["phoneNumber": c.tracking, "name": "Sales"],
+                "status": ["code": status],
+                "uiCallInfo": ["primary": ["type": "InDIDLabel", "value": c.destination]],
+                "recordings": c.answered && status == "Answered" ? [["id": "rec-\(c.id)", "active": true]] : [],
+            ]
+            let body: [String: Any] = [
+                "uuid": "uuid-\(c.id)-\(sequence)", "event": "/restapi/v1.0/account/~/telephony/sessions",
+                "timestamp": c.iso(offset), "subscriptionId": "sub-dce",
+                "body": ["sequence": sequence, "sessionId": "s-\(c.id)", "telephonySessionId": "ts-\(c.id)",
+                         "eventTime": c.iso(offset), "parties": [party]],
+            ]
+            return SimulatedDelivery(method: "POST", query: [], headers: TrafficGenerator.jsonHeaders, body: TrafficGenerator.json(body),
+                                     callID: "s-\(c.id)", stage: status.lowercased(), isRetry: false)
+        }
+        var list = [notification("Setup", at: 0)]
+        if c.answered { list.append(notification("Answered", at: 5)) }
+        list.append(notification("Disconnected", at: c.duration + 5))
+        return list
+    }
+}
+
+extension VendorAdapter where Self == RingCentralAdapter {
+    public static var ringcentral: RingCentralAdapter { RingCentralAdapter() }
+}
