@@ -23,5 +23,4 @@ public struct AppRequestContext: RequestContext {
 
 public enum AppLimits {
     public static let maximumBodyBytes = 4 * 1024 * 1024
-    public static let maximumBatch = 1000
 }

@@ -1,5 +1,6 @@
 import DCEDomain
 import DCEStorage
+import DCEVendors
 import Foundation
 import Hummingbird
 
@@ -12,29 +13,21 @@ extension RibbonController {
         // The stored copy leaves the API key out: credentials are never kept.
         var kept = admitted.object
         kept["apiKey"] = nil
-        let payload = JSONTree.object(kept).text
-        var inbound = InboundRequest(request, source: .exotel, body: admitted.body)
-        inbound.body = Array(payload.utf8)
-        let parsed: RibbonLogEvent
-        do {
-            parsed = try RibbonLogEvent(admitted.object, receivedAt: inbound.receivedAt)
-        } catch let error as APIError {
-            try await services.ledger.deadLetter(inbound, accountID: client.accountID, reason: error.message, field: error.field)
-            services.metrics.deadLettered(source: Source.exotel.rawValue)
-            throw error
-        }
+        var inbound = InboundRequest(request, source: ExotelAdapter.source, body: admitted.body)
+        inbound.body = Array(JSONTree.object(kept).text.utf8)
+        let ingest = Ingest(services: services)
+        // The session claim writes before the event does: no commit is announced.
+        let delivery = ingest.begin(inbound, accountID: client.accountID, label: ExotelAdapter.source.rawValue, announce: false)
+        let parsed = try await ingest.refusingInto(delivery) { try RibbonLogEvent(admitted.object, receivedAt: inbound.receivedAt) }
         let claim: RibbonSessionClaim
         do {
             claim = try await sessions.claim(callSid: parsed.callSid, accountID: client.accountID,
-                                             monthlyLimit: client.profile.monthlyCallLimit, facts: parsed.facts,
-                                             now: inbound.receivedAt)
+                                             monthlyLimit: client.profile.monthlyCallLimit, facts: parsed.facts, now: inbound.receivedAt)
         } catch RibbonUsageError.monthlyLimitReached(let limit) {
             throw RibbonGate.limitReached(limit)
         }
         let event = parsed.callEvent(claim: claim)
-        let outcome = try await services.ledger.append([.wholeBody(event)],
-                                                       accountID: client.accountID, request: inbound)[0]
-        services.metrics.eventsIngested(source: Source.exotel.rawValue, count: 1, duplicates: outcome.duplicate ? 1 : 0)
+        let outcome = try await ingest.append([.wholeBody(event)], delivery)[0]
         let logID = try await sessions.log(event: parsed.event, sessionID: claim.sessionID, callID: outcome.callID,
                                            rawEventID: outcome.eventID, occurredAt: event.occurredAt, accountID: client.accountID)
         return try respond(.object(["success": .bool(true), "logId": .string(logID)]), request, context)
@@ -150,6 +143,6 @@ struct RibbonLogEvent {
         let key = clientTimed
             ? "ribbon:\(callSid):\(event):\(occurredAt.millisecondsSince1970)"
             : "ribbon:\(callSid):\(event):\(Token.make(prefix: "at"))"
-        return CallEvent(source: .exotel, externalCallID: callSid, idempotencyKey: key, occurredAt: occurredAt, type: event, fields: fields)
+        return CallEvent(source: ExotelAdapter.source, externalCallID: callSid, idempotencyKey: key, occurredAt: occurredAt, type: event, fields: fields)
     }
 }
