@@ -11,13 +11,16 @@ struct DecodeBenchmark: AsyncParsableCommand {
         commandName: "decode", abstract: "Vendor decoding cost per delivery, in process (no HTTP, no storage)."
     )
 
-    @Option(help: "ringba, retreaver, ringcentral, exotel or invoca.") var vendor: String
+    /// The vendors whose wire formats are read here (native events are dce's own).
+    static var decodable: [String] { VendorRegistry.standard.names.filter { $0 != NativeAdapter.source.rawValue } }
+
+    @Option(help: ArgumentHelp("One of: \(Self.decodable.joined(separator: ", ")).")) var vendor: String
     @Option(help: "Distinct simulated deliveries.") var count = 2_000
     @Option(help: "Passes over them; the fastest is reported.") var passes = 5
 
     func run() async throws {
         guard let vendor = VendorRegistry.standard.adapter(named: vendor), vendor.name != NativeAdapter.source.rawValue else {
-            throw ValidationError("--vendor must be ringba, retreaver, ringcentral, exotel or invoca")
+            throw ValidationError("--vendor must be one of \(Self.decodable.joined(separator: ", "))")
         }
         var generator = TrafficGenerator(vendor: vendor, seed: 7, run: "decode")
         generator.retryRate = 0

@@ -16,7 +16,7 @@ struct WebhooksBenchmark: AsyncParsableCommand {
     )
 
     @Option(help: "The integration's webhook URL (with ?token=… for token-authenticated vendors).") var url: String
-    @Option(help: "ringba, retreaver, ringcentral, exotel, invoca or native.") var vendor: String
+    @Option(help: ArgumentHelp("One of: \(VendorRegistry.standard.names.joined(separator: ", ")).")) var vendor: String
     @Option(help: "The integration's secret, to sign (or RingCentral's Verification-Token).") var secret: String?
     @Option(help: "Deliveries per second in the fixed-rate phase.") var rate = 500.0
     @Option(help: "Seconds per phase.") var duration = 10.0

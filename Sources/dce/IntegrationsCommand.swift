@@ -15,7 +15,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
             abstract: "Create an integration and print its webhook URL and secret (shown once)."
         )
         @Option(help: "The account's name.") var account: String
-        @Option(help: "ringba, retreaver, ringcentral, exotel, invoca or native.") var vendor: String
+        @Option(help: ArgumentHelp("One of: \(VendorRegistry.standard.names.joined(separator: ", ")).")) var vendor: String
         @Option(help: "A name for the integration, unique in the account.") var name: String
         @Option(name: .customLong("map"), help: "Rename a parameter: dce-name=vendor-name (repeatable), e.g. call_id=callUUID.")
         var mappings: [String] = []

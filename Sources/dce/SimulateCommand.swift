@@ -13,7 +13,7 @@ struct SimulateCommand: AsyncParsableCommand {
         abstract: "Send simulated vendor webhooks: whole call lifecycles, retries and out-of-order stages."
     )
 
-    @Option(help: "ringba, retreaver, ringcentral, exotel, invoca or native.") var vendor: String
+    @Option(help: ArgumentHelp("One of: \(VendorRegistry.standard.names.joined(separator: ", ")).")) var vendor: String
     @Option(help: "Number of calls to simulate.") var count = 100
     @Option(help: "Deliveries per second.") var rate = 50.0
     @Option(help: "The integration's webhook URL (with ?token=… for token-authenticated vendors).") var url: String

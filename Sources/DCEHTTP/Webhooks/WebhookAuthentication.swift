@@ -71,13 +71,9 @@ enum WebhookAuthentication {
 
 /// The request as stored: no credentials in the kept headers or in the kept URL.
 enum StoredRequest {
-    /// Handshake tokens and every registered vendor's secret header.
-    static func secretHeaders(_ vendors: VendorRegistry) -> Set<String> {
-        vendors.secretHeaders.union(["validation-token"])
-    }
-
+    /// Every registered vendor's secret and handshake headers are left out.
     static func headers(_ request: Request, vendors: VendorRegistry = .standard) -> [String: String] {
-        let secret = secretHeaders(vendors)
+        let secret = vendors.secretHeaders
         return KeptHeaders.from(request).filter { !secret.contains($0.key.lowercased()) }
     }
 

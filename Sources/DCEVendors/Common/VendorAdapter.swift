@@ -19,6 +19,9 @@ public protocol VendorAdapter: Sendable {
     var campaignFromNumbers: Bool { get }
     /// What an accepted delivery is answered with.
     var answer: VendorAnswer { get }
+    /// The request headers that carry a secret or a handshake token, lowercase: never
+    /// stored with a delivery.
+    var secretHeaders: Set<String> { get }
 
     /// A new integration's secret when the account gives none.
     func makeSecret() -> String
@@ -41,6 +44,7 @@ extension VendorAdapter {
     public var mappableNames: Set<String> { [] }
     public var campaignFromNumbers: Bool { false }
     public var answer: VendorAnswer { .results }
+    public var secretHeaders: Set<String> { Set([credential.headerName].compactMap { $0 }) }
     public func makeSecret() -> String { StandardWebhooks.makeSecret() }
     public func handshake(header: (String) -> String?) -> VendorReply? { nil }
     public func simulatedDeliveries(for call: SimulatedCall) -> [SimulatedDelivery] { [] }

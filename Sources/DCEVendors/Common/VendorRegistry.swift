@@ -9,10 +9,14 @@ public struct VendorRegistry: Sendable {
 
     public let adapters: [any VendorAdapter]
     private let byName: [String: any VendorAdapter]
+    /// The headers any vendor may carry a secret or handshake token in, lowercase: never
+    /// stored.
+    public let secretHeaders: Set<String>
 
     public init(_ adapters: [any VendorAdapter]) {
         self.adapters = adapters
         self.byName = Dictionary(adapters.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.secretHeaders = adapters.reduce(into: []) { $0.formUnion($1.secretHeaders) }
     }
 
     public var names: [String] { adapters.map(\.name) }
@@ -22,7 +26,4 @@ public struct VendorRegistry: Sendable {
     /// An adapter's position in the list (the simulator draws each vendor's calls from
     /// its own seed).
     public func index(of name: String) -> Int? { adapters.firstIndex { $0.name == name } }
-
-    /// The headers any vendor may carry its secret in, lowercase: never stored.
-    public var secretHeaders: Set<String> { Set(adapters.compactMap(\.credential.headerName)) }
 }

@@ -10,6 +10,7 @@ public struct RingCentralAdapter: VendorAdapter {
             + "'dce integrations set-secret' and give it to the subscription as its verificationToken")
     }
     public var campaignFromNumbers: Bool { true }
+    public var secretHeaders: Set<String> { ["verification-token", "validation-token"] }
 
     /// The subscription's verificationToken: letters and digits, well within its 64
     /// characters.
