@@ -1,16 +1,12 @@
-import Logging
 import NIOCore
-import NIOPosix
 import SQLKit
-import SQLiteKit
-import SQLiteNIO
 import Synchronization
 
 /// One value of a row a commit group writes: text, an integer, bytes or NULL.
 ///
-/// SQLite's encoder takes it directly (`SQLiteDataConvertible`); an `Optional` would be
-/// sent through the `Encodable` machinery instead, which costs more than the insert.
-enum Cell: Encodable, Equatable, Sendable, SQLiteDataConvertible {
+/// SQLite's writer binds it directly (see `Engine/SQLite`); an `Optional` would be sent
+/// through the `Encodable` machinery instead, which costs more than the insert.
+enum Cell: Encodable, Equatable, Sendable {
     case text(String)
     case integer(Int64)
     /// Bound as a BLOB on SQLite and `bytea` on PostgreSQL.
@@ -19,25 +15,6 @@ enum Cell: Encodable, Equatable, Sendable, SQLiteDataConvertible {
 
     init(_ text: String?) { self = text.map(Cell.text) ?? .null }
     init(_ integer: Int64?) { self = integer.map(Cell.integer) ?? .null }
-
-    init?(sqliteData: SQLiteData) {
-        switch sqliteData {
-        case .text(let text): self = .text(text)
-        case .integer(let integer): self = .integer(Int64(integer))
-        case .blob(let bytes): self = .bytes(bytes)
-        case .null: self = .null
-        default: return nil
-        }
-    }
-
-    var sqliteData: SQLiteData? {
-        switch self {
-        case .text(let text): .text(text)
-        case .integer(let integer): .integer(Int(integer))
-        case .bytes(let bytes): .blob(bytes)
-        case .null: .null
-        }
-    }
 
     /// The value as the engines' encoders take it: bytes as a `ByteBuffer`, which both
     /// bind as binary, everything else as the cell itself.

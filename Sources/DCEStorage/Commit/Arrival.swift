@@ -69,6 +69,9 @@ final class ArrivalGate: Sendable {
         Arrival(count) { [weak self] in self?.recheck(full: false) }
     }
 
+    /// Whether a group about to start would wait: some announced write has not landed.
+    var hasAnnounced: Bool { linger > .zero && count.anyBefore(count.nextTicket) }
+
     /// Whether a group is waiting for announced writes (for tests).
     var isWaiting: Bool { waiting.withLock { $0 != nil } }
 

@@ -84,7 +84,8 @@ actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
 
     private func drain() async {
         while !pending.isEmpty {
-            if pending.count < maximumBatch { await gate.wait() }
+            // Checked here first: a group that will not wait does not leave the actor.
+            if pending.count < maximumBatch, gate.hasAnnounced { await gate.wait() }
             let group = Array(pending.prefix(maximumBatch))
             pending.removeFirst(group.count)
             do {

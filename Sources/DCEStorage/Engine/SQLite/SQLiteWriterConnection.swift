@@ -77,7 +77,7 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         let key = Key.rows(head: rows.head, width: rows.width, count: rows.cells.count, tail: rows.tail)
         let prepared = try prepare(key) { rows.text { "?\($0)" } }
         let cells = rows.cells
-        try run(prepared, cells.count, { statement, index in Self.bind(cells[index].sqliteData!, at: Int32(index + 1), to: statement) }, onRow)
+        try run(prepared, cells.count, { statement, index in Self.bind(cells[index].sqlite, at: Int32(index + 1), to: statement) }, onRow)
     }
 
     private func run(_ prepared: Prepared, _ count: Int, _ bind: (OpaquePointer, Int) -> Int32, _ onRow: (WriterRow) throws -> Void) throws {

@@ -49,7 +49,7 @@ struct SQLiteWriterDatabase: SQLDatabase {
             case let text as String: .text(text)
             case let integer as Int64: .integer(Int(integer))
             case let integer as Int: .integer(integer)
-            case let cell as Cell: cell.sqliteData!
+            case let cell as Cell: cell.sqlite
             default: try encoder.encode(bind)
             }
         }
@@ -79,11 +79,11 @@ struct WriterRow: SQLRow {
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         let data = try value(column)
         if type == String.self || type == String?.self {
-            if case .text(let text) = data { return text as! D }
-            if case .null = data, type == String?.self { return String?.none as! D }
+            if case .text(let text) = data, let value = text as? D { return value }
+            if case .null = data, type == String?.self, let value = String?.none as? D { return value }
         } else if type == Int64.self || type == Int64?.self {
-            if case .integer(let integer) = data { return Int64(integer) as! D }
-            if case .null = data, type == Int64?.self { return Int64?.none as! D }
+            if case .integer(let integer) = data, let value = Int64(integer) as? D { return value }
+            if case .null = data, type == Int64?.self, let value = Int64?.none as? D { return value }
         }
         return try SQLiteDataDecoder().decode(D.self, from: data)
     }
@@ -95,6 +95,30 @@ enum WriterRowError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .missingColumn(let column): "no column '\(column)' in the row"
+        }
+    }
+}
+
+/// SQLite's encoder takes a cell directly, and the writer binds it as it is.
+extension Cell: SQLiteDataConvertible {
+    init?(sqliteData: SQLiteData) {
+        switch sqliteData {
+        case .text(let text): self = .text(text)
+        case .integer(let integer): self = .integer(Int64(integer))
+        case .blob(let bytes): self = .bytes(bytes)
+        case .null: self = .null
+        default: return nil
+        }
+    }
+
+    var sqliteData: SQLiteData? { sqlite }
+
+    var sqlite: SQLiteData {
+        switch self {
+        case .text(let text): .text(text)
+        case .integer(let integer): .integer(Int(integer))
+        case .bytes(let bytes): .blob(bytes)
+        case .null: .null
         }
     }
 }
