@@ -68,6 +68,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             resources: [.copy("Resources")]
         ),
@@ -129,6 +130,7 @@ let package = Package(
                 "DCEDomain", "DCEStorage", "DCEHTTP", "DCETestSupport", "DCEVendors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             resources: [.copy("Ribbon/Fixtures")]
         ),

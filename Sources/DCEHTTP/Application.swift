@@ -5,6 +5,7 @@ import HummingbirdCore
 import Logging
 import Mustache
 import NIOCore
+import ServiceLifecycle
 
 /// Assembles every route of dce on one router. Tests build this same router in-process.
 public func buildRouter(_ services: AppServices) throws -> Router<AppRequestContext> {
@@ -64,7 +65,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
 
 /// Builds the HTTP application around `buildRouter`.
 public func buildApplication(
-    services: AppServices, host: String, port: Int, logger: Logger,
+    services: AppServices, host: String, port: Int, logger: Logger, running extraServices: [any Service] = [],
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     Application(
@@ -74,7 +75,8 @@ public func buildApplication(
             address: .hostname(host, port: port), serverName: "dce",
             availableConnectionsDelegate: MaximumAvailableConnections(services.limits.maximumConnections, logger: logger)
         ),
-        services: [PoolAllocationService(pools: services.pools, logger: logger)],
+        // Shut down in reverse: the server first, `extraServices` (the database) last.
+        services: extraServices + [PoolAllocationService(pools: services.pools, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
         logger: logger
     )

@@ -9,4 +9,20 @@ struct DCECommand: AsyncParsableCommand {
                       IntegrationsCommand.self, CarriersCommand.self, NumbersCommand.self, CampaignsCommand.self, PublishersCommand.self,
                       BuyersCommand.self, TargetsCommand.self, SimulateCommand.self]
     )
+
+    /// Argument Parser's own entry point, after reading the `.env` file that every
+    /// command's settings layer beneath the environment.
+    static func main() async {
+        do {
+            try await ConfigurationLayers.loadEnvironmentFile()
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

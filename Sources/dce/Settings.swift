@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import DCEHTTP
 import DCEStorage
 import Foundation
 import Logging
@@ -11,52 +12,48 @@ struct DatabaseOptions: ParsableArguments {
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Default: DCE_LOG_LEVEL, else info.")
     var logLevel: String?
+
+    var given: [Setting: String?] { [.database: database, .logLevel: logLevel] }
 }
 
-/// Settings resolved from the command line first, then the environment, then defaults.
-/// A value that is present but wrong stops dce at once, naming where it came from.
+/// dce's configuration, in layers: the command line, then the environment, then a `.env`
+/// file in the working directory; the typed settings (`ServerSettings`) hold the defaults.
+/// Swift Argument Parser owns the command line (subcommands, `--help`), so the options it
+/// parsed become the first provider; they are declared as text so that a wrong one is
+/// reported together with every other wrong setting instead of alone.
+enum ConfigurationLayers {
+    /// The `.env` file, read once before any command runs (`DCECommand.main`).
+    nonisolated(unsafe) private(set) static var environmentFile: EnvironmentVariablesProvider?
+
+    static func loadEnvironmentFile() async throws {
+        environmentFile = try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true, secretsSpecifier: secrets)
+    }
+
+    private static let secrets = SecretsSpecifier<String, String>.specific([Setting.adminKey.environment, Setting.database.environment])
+
+    static func reader(commandLine given: [Setting: String?]) -> ConfigReader {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for case let (setting, value?) in given {
+            values[AbsoluteConfigKey(ConfigKey(setting.key))] = ConfigValue(.string(value), isSecret: setting == .database)
+        }
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "command line", values: values),
+            EnvironmentVariablesProvider(secretsSpecifier: secrets),
+        ]
+        if let environmentFile { providers.append(environmentFile) }
+        return ConfigReader(providers: providers)
+    }
+}
+
+/// The settings of a command that opens the database.
 struct Settings {
     var database: DatabaseLocation
     var logLevel: Logger.Level
     var adminKey: String?
 
-    struct Invalid: Error, CustomStringConvertible {
-        let key: String
-        let reason: String
-        var description: String { "configuration error: \(key): \(reason)" }
-    }
-
-    static let environment = ConfigReader(provider: EnvironmentVariablesProvider())
-
     static func resolve(_ options: DatabaseOptions) throws -> Settings {
-        let env = environment
-        let databaseValue: (String, String)? = options.database.map { ("--database", $0) }
-            ?? env.string(forKey: "database.url").map { ("DATABASE_URL", $0) }
-        let database: DatabaseLocation
-        if let (key, value) = databaseValue {
-            do { database = try DatabaseLocation(parsing: value) } catch {
-                throw Invalid(key: key, reason: error.description)
-            }
-        } else {
-            database = .sqlite(path: "dce.sqlite")
-        }
-        let levelValue: (String, String)? = options.logLevel.map { ("--log-level", $0) }
-            ?? env.string(forKey: "dce.log.level").map { ("DCE_LOG_LEVEL", $0) }
-        var level = Logger.Level.info
-        if let (key, value) = levelValue {
-            guard let parsed = Logger.Level(rawValue: value.lowercased()) else {
-                throw Invalid(key: key, reason: "'\(value)' is not a log level (trace, debug, info, notice, warning, error, critical)")
-            }
-            level = parsed
-        }
-        var adminKey: String?
-        if let value = env.string(forKey: "dce.admin.key", isSecret: true) {
-            guard value.count >= 16 else {
-                throw Invalid(key: "DCE_ADMIN_KEY", reason: "must be at least 16 characters")
-            }
-            adminKey = value
-        }
-        return Settings(database: database, logLevel: level, adminKey: adminKey)
+        let read = try DatabaseSettings(reader: ConfigurationLayers.reader(commandLine: options.given))
+        return Settings(database: read.database, logLevel: read.logLevel, adminKey: read.adminKey)
     }
 
     func makeLogger(label: String = "dce") -> Logger {
