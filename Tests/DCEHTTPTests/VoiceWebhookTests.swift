@@ -76,6 +76,27 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all)
+    func aCallerWhoHangsUpWhileItRingsEndsTheRouteAndNothingMoreRings(engine: TestEngine) async throws {
+        try await Self.withApp(engine) { client, services, account in
+            // setup
+            let exchange = try await Exchange.make(services, account, targets: 2)
+            let carrier = try await FakeCarrier.twilio(services, account)
+            let first = try await carrier.post(client, "/voice/\(exchange.campaignID)", Self.call("CA150"))
+            let action = try #require(Self.attribute("action", in: first.text).first)
+
+            // run: Twilio reports the dial canceled (the caller hung up)
+            let canceled = try await carrier.post(client, action, Self.call("CA150") + [("DialCallStatus", "canceled")])
+
+            // validate: no second target rings, and the route holds no live attempt
+            #expect(canceled.status == .ok)
+            #expect(canceled.text.contains("<Hangup/>"))
+            #expect(Self.numbers(in: canceled.text).isEmpty)
+            let route = try #require(try await services.routes.route(source: "carrier", externalCallID: "CA150", accountID: account.account.id))
+            #expect(route.ringing.isEmpty)
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func threeTargetsRingAtOnceWhenTheCampaignAsks(engine: TestEngine) async throws {
         try await Self.withApp(engine) { client, services, account in
             let exchange = try await Exchange.make(services, account, targets: 4, simultaneousRing: 3)

@@ -78,6 +78,15 @@ struct VoiceController {
             [.wholeBody(try callback.dialEvent(attempt: afterFallback ? 0 : attempt, receivedAt: at))]
         }
         let urls = CallbackURLs(base: voice.base, campaignID: campaignID, routeID: routeID, token: voice.token)
+        // The caller hung up while it rang: the route ends here, nothing more rings.
+        if let routeID, voice.callback.dialStatus == .canceled {
+            do {
+                try await desk.ended(routeID: routeID, accountID: voice.accountID, at: .now(), durationSeconds: nil)
+            } catch ExchangeError.notFound {
+                context.logger.notice("dial action for an unknown route", metadata: ["route": "\(routeID.prefix(64))"])
+            }
+            return Self.twiml(TwiML.hangUp())
+        }
         // After the fallback, or once a target answered and hung up, the call is over.
         guard !afterFallback, let routeID, let outcome = voice.callback.dialStatus.flatMap(Self.attemptOutcome) else {
             return Self.twiml(TwiML.hangUp())
@@ -178,7 +187,6 @@ struct VoiceController {
         case .noAnswer: .noAnswer
         case .busy: .busy
         case .failed: .failed
-        case .canceled: .canceled
         default: nil
         }
     }
