@@ -45,7 +45,7 @@ struct DashboardController {
 
         // Calls carry dce ids for the exchange's campaigns and publishers; show their names.
         let shownIDs = Set(menus.campaigns + menus.publishers + page.calls.flatMap { [$0.fields.campaignID, $0.fields.publisherID].compactMap { $0 } })
-        let names = try await ExchangeDirectory(database: services.database).names(ids: shownIDs, accountID: accountID)
+        let names = try await services.exchange.names(ids: shownIDs, accountID: accountID)
         let view = DashboardView(
             account: account, query: query, rangeQuery: rangeQuery, totals: totals, daily: daily,
             page: page, campaigns: menus.campaigns, publishers: menus.publishers, parameters: parameters,

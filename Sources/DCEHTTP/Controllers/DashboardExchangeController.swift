@@ -12,7 +12,7 @@ import Mustache
 struct DashboardExchangeController {
     let services: AppServices
     let templates: MustacheLibrary
-    var directory: ExchangeDirectory { ExchangeDirectory(database: services.database) }
+    var directory: ExchangeDirectory { services.exchange }
     var sessions: DashboardSessions { DashboardSessions(database: services.database) }
 
     /// A campaign with thousands of numbers is a large spec, but still text someone edits.
@@ -170,7 +170,7 @@ struct DashboardExchangeController {
             lookups.insert((call.source, call.externalCallID), at: 0)
         }
         // Reading a stored route needs no caller places; only routing a new call does.
-        let desk = RouteDesk(database: services.database, directory: directory, places: NoCallerPlaces())
+        let desk = services.routes
         var routes: [RoutedCall] = []
         for lookup in lookups {
             guard let route = try await desk.route(source: lookup.source, externalCallID: lookup.id, accountID: accountID),

@@ -8,8 +8,8 @@ import Hummingbird
 /// reads a stored decision back.
 struct RouteController {
     let services: AppServices
-    var directory: ExchangeDirectory { ExchangeDirectory(database: services.database) }
-    var desk: RouteDesk { RouteDesk(database: services.database, directory: directory, places: services.pools.geo) }
+    var directory: ExchangeDirectory { services.exchange }
+    var desk: RouteDesk { services.routes }
 
     static let maximumCallIDLength = 128
 

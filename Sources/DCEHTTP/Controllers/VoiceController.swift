@@ -23,8 +23,8 @@ struct VoiceController {
 
     init(services: AppServices, deadline: Duration = .milliseconds(2500)) {
         self.services = services
-        self.directory = ExchangeDirectory(database: services.database)
-        self.desk = RouteDesk(database: services.database, directory: directory, places: services.pools.geo)
+        self.directory = services.exchange
+        self.desk = services.routes
         self.carriers = CarrierCache(store: CarrierStore(database: services.database))
         self.deadline = deadline
     }
