@@ -28,13 +28,16 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
+        // One JSON model: a strict reader, a deterministic writer, `Codable` for responses.
+        .target(name: "DCEJSON"),
         // Value types and pure rules. No I/O, no framework imports.
-        .target(name: "DCEDomain"),
+        .target(name: "DCEDomain", dependencies: ["DCEJSON"]),
         // One folder per vendor: wire types, status tables and pure mappings to call events.
         .target(
             name: "DCEVendors",
             dependencies: [
                 "DCEDomain",
+                "DCEJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -43,6 +46,7 @@ let package = Package(
             name: "DCEStorage",
             dependencies: [
                 "DCEDomain",
+                "DCEJSON",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -56,6 +60,7 @@ let package = Package(
             name: "DCEHTTP",
             dependencies: [
                 "DCEDomain",
+                "DCEJSON",
                 "DCEStorage",
                 "DCEVendors",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -111,13 +116,14 @@ let package = Package(
             ],
             path: "Tests/DCETestSupport"
         ),
+        .testTarget(name: "DCEJSONTests", dependencies: ["DCEJSON"]),
         .testTarget(
             name: "DCEDomainTests",
-            dependencies: ["DCEDomain", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["DCEDomain", "DCEJSON", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "DCEVendorsTests",
-            dependencies: ["DCEDomain", "DCEVendors", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["DCEDomain", "DCEJSON", "DCEVendors", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Fixtures"]
         ),
         .testTarget(
@@ -127,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "DCEHTTPTests",
             dependencies: [
-                "DCEDomain", "DCEStorage", "DCEHTTP", "DCETestSupport", "DCEVendors",
+                "DCEDomain", "DCEJSON", "DCEStorage", "DCEHTTP", "DCETestSupport", "DCEVendors",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -77,7 +78,7 @@ struct EventJSON: Encodable, Sendable {
         try c.encode(event.type, forKey: .type)
         try c.encode(event.occurredAt, forKey: .occurredAt)
         try c.encode(event.receivedAt, forKey: .receivedAt)
-        if let json = try? JSONDecoder().decode(JSONTree.self, from: Data(event.payload.utf8)) {
+        if let json = JSONValue.parse(event.payload) {
             try c.encode(json, forKey: .payload)
         } else {
             try c.encode(event.payload, forKey: .payload)

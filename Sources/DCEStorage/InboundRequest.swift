@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 import NIOCore

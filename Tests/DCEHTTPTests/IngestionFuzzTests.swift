@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import DCETestSupport
@@ -50,7 +51,7 @@ import Testing
 
     /// A text as a JSON value: a JSON number stays one, anything else is a string.
     static func value(_ text: String) -> String {
-        if case .number? = JSONReader.parse(text) { return text }
+        if case .number? = JSONValue.parse(text) { return text }
         return JSONText.string(text)
     }
 

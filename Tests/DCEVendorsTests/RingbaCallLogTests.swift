@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEVendors
 import Foundation
@@ -100,7 +101,7 @@ import Testing
     }
 
     @Test func oneRowAloneAndARowThatChanged() throws {
-        let report = try JSONReader.parse(bytes: Array(Fixture.text("ringba-calllogs-report.json").utf8))
+        let report = try JSONValue.parse(bytes: Array(Fixture.text("ringba-calllogs-report.json").utf8))
         guard case .object(let document)? = report, case .object(let body)? = document["report"],
               case .array(let records)? = body["records"] else { Issue.record("no records"); return }
         let single = JSONText.value(records[0])

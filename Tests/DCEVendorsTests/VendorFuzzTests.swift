@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEVendors
 import Foundation
@@ -49,7 +50,7 @@ import Testing
     /// As a JSON object; a value that is a valid JSON number is sent as one.
     static func json(_ pairs: [(String, String)]) -> String {
         let members = pairs.map { name, value in
-            let number = JSONReader.parse(value).map { if case .number = $0 { true } else { false } } ?? false
+            let number = JSONValue.parse(value).map { if case .number = $0 { true } else { false } } ?? false
             return "\(JSONText.string(name)): \(number ? value : JSONText.string(value))"
         }
         return "{" + members.joined(separator: ", ") + "}"
@@ -129,7 +130,7 @@ import Testing
         Self.fuzz(Self.hostileTexts.optional(valueRate: 0.5).array(of: 6), seed: 15) { values in
             func value(_ index: Int) -> String {
                 guard let text = values[index] else { return "null" }
-                let number = JSONReader.parse(text).map { if case .number = $0 { true } else { false } } ?? false
+                let number = JSONValue.parse(text).map { if case .number = $0 { true } else { false } } ?? false
                 return number && index == 2 ? text : JSONText.string(text)
             }
             let session = #"{"timestamp": \#(value(0)), "body": {"sessionId": "S1", "eventTime": \#(value(1)), "sequence": \#(value(2)), "parties": [{"from": {"phoneNumber": \#(value(3))}, "status": {"code": "Disconnected"}}]}}"#

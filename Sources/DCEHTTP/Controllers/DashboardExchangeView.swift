@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -289,23 +290,23 @@ enum SpecJSON {
     static let lineWidth = 96
 
     static func pretty(_ json: String) -> String {
-        guard let value = JSONReader.parse(json) else { return json }
+        guard let value = JSONValue.parse(json) else { return json }
         return pretty(value, indent: "", expand: true)
     }
 
-    static func keys(_ object: [String: JSONReader.Value]) -> [String] {
+    static func keys(_ object: [String: JSONValue]) -> [String] {
         object.keys.sorted { (rank[$0] ?? order.count, $0) < (rank[$1] ?? order.count, $1) }
     }
 
-    static func compact(_ value: JSONReader.Value) -> String {
+    static func compact(_ value: JSONValue) -> String {
         switch value {
         case .object(let object): "{" + keys(object).map { JSONText.string($0) + ": " + compact(object[$0] ?? .null) }.joined(separator: ", ") + "}"
         case .array(let array): "[" + array.map(compact).joined(separator: ", ") + "]"
-        default: JSONText.value(value)
+        default: value.text
         }
     }
 
-    static func pretty(_ value: JSONReader.Value, indent: String, expand: Bool = false) -> String {
+    static func pretty(_ value: JSONValue, indent: String, expand: Bool = false) -> String {
         let flat = compact(value)
         if !expand, indent.count + flat.count <= lineWidth { return flat }
         let inner = indent + "  "

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 import DCEStorage
@@ -16,7 +17,7 @@ enum IngestChecks {
     /// the text columns it would be written to cannot hold one.
     static func requireStorableText(json bytes: [UInt8]) throws {
         guard containsEscapedNUL(bytes),
-              let tree = try? JSONDecoder().decode(JSONTree.self, from: Data(bytes)),
+              let tree = JSONValue.parse(bytes: bytes),
               let path = tree.pathWithUnstorableText()
         else { return }
         throw APIError.badRequest("\(path): contains a NUL character", field: path, code: "invalid_field")
@@ -43,7 +44,7 @@ enum IngestChecks {
     }
 }
 
-extension JSONTree {
+extension JSONValue {
     /// Where in the document a string (or a member's name) holds a NUL character:
     /// `data.customerData.name`, `tags[2]`.
     func pathWithUnstorableText(prefix: String = "") -> String? {
@@ -62,7 +63,7 @@ extension JSONTree {
                 if let found = value.pathWithUnstorableText(prefix: path) { return found }
             }
             return nil
-        case .null, .bool, .integer, .number:
+        case .null, .bool, .number:
             return nil
         }
     }

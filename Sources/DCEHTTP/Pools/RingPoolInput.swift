@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -30,11 +31,11 @@ struct RecordInvalid: Error, HTTPResponseError {
 /// defaults. Invoca accepts numbers and booleans as JSON values or as strings ("3",
 /// "true"), so both are read.
 struct RingPoolInput {
-    let fields: [String: JSONTree]
+    let fields: [String: JSONValue]
 
     /// Reads the body: not JSON, or not an object, is a 400 naming no field.
     init(body: [UInt8]) throws {
-        guard let value = try? JSONDecoder().decode(JSONTree.self, from: Data(body)) else {
+        guard let value = JSONValue.parse(bytes: body) else {
             throw APIError.badRequest("the body is not valid JSON", code: "malformed_json")
         }
         guard case .object(let fields) = value else {
@@ -114,7 +115,7 @@ struct RingPoolInput {
         return pool
     }
 
-    static func localCenter(_ value: JSONTree, geo: GeoDirectory) throws -> LocalCenter? {
+    static func localCenter(_ value: JSONValue, geo: GeoDirectory) throws -> LocalCenter? {
         if value == .null { return nil }
         guard case .object(let hash) = value else { throw RecordInvalid("Local Center must be a hash.") }
         var strings: [String: String] = [:]
@@ -150,7 +151,7 @@ struct RingPoolInput {
         throw firstRefusal ?? LocalCenter.Invalid("Local Center requires one of tn_prefix, zipcode, or latitude and longitude.")
     }
 
-    static func preferences(_ value: JSONTree) throws -> LocalNumberPreferences? {
+    static func preferences(_ value: JSONValue) throws -> LocalNumberPreferences? {
         if value == .null { return nil }
         guard case .object(let hash) = value else { throw RecordInvalid("Local Number Preferences must be a hash.") }
         var preferences = LocalNumberPreferences()
@@ -177,7 +178,7 @@ struct RingPoolInput {
         return preferences
     }
 
-    static func whitelist(_ value: JSONTree) throws -> [String] {
+    static func whitelist(_ value: JSONValue) throws -> [String] {
         if value == .null { return [] }
         guard case .array(let items) = value else { throw RecordInvalid("Tn prefix whitelist must be an array of strings.") }
         return try items.map { item in
@@ -190,25 +191,29 @@ struct RingPoolInput {
 
     // MARK: - Invoca's loose JSON values
 
-    static func text(_ value: JSONTree?) -> String? {
+    static func text(_ value: JSONValue?) -> String? {
         switch value {
         case .string(let string): string
-        case .integer(let integer): String(integer)
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .number(let text)?:
+            if let integer = value?.exactInteger { String(integer) }
+            else if let number = value?.double { number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number) }
+            else { text }
         default: nil
         }
     }
 
-    static func integer(_ value: JSONTree) -> Int? {
+    static func integer(_ value: JSONValue) -> Int? {
         switch value {
-        case .integer(let integer): Int(exactly: integer)
-        case .number(let number): number == number.rounded() && abs(number) < 1e12 ? Int(number) : nil
+        case .number:
+            if let integer = value.exactInteger { Int(exactly: integer) }
+            else if let number = value.double { number == number.rounded() && abs(number) < 1e12 ? Int(number) : nil }
+            else { nil }
         case .string(let string): Int(string.trimmingCharacters(in: .whitespaces))
         default: nil
         }
     }
 
-    static func boolean(_ value: JSONTree) -> Bool? {
+    static func boolean(_ value: JSONValue) -> Bool? {
         switch value {
         case .bool(let flag): flag
         case .string(let string) where ["true", "1"].contains(string.lowercased()): true

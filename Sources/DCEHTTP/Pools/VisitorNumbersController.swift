@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -109,7 +110,7 @@ struct VisitorNumberJSON: Encodable, Sendable {
 /// The body of a visitor request: a JSON object of strings (or arrays, for ping), or
 /// `k=v&…` as old browsers post it.
 struct VisitorBody {
-    let values: [String: JSONTree]
+    let values: [String: JSONValue]
 
     static func read(_ request: Request) async throws -> VisitorBody {
         let body = try await CollectedBody.collect(request, limit: 64 * 1024)
@@ -117,13 +118,13 @@ struct VisitorBody {
         let text = String(decoding: body.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return VisitorBody(values: [:]) }
         if text.hasPrefix("{") {
-            guard let value = try? JSONDecoder().decode(JSONTree.self, from: Data(text.utf8)), case .object(let object) = value else {
+            guard let value = JSONValue.parse(text), case .object(let object) = value else {
                 throw APIError.badRequest("the body is not valid JSON", code: "malformed_json")
             }
             return VisitorBody(values: object)
         }
         // Form pairs are not percent-encoded by retreaver-js: base64's '+' must stay a '+'.
-        var values: [String: JSONTree] = [:]
+        var values: [String: JSONValue] = [:]
         for part in text.split(separator: "&") {
             let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             values[String(pieces[0])] = .string(pieces.count > 1 ? String(pieces[1]) : "")
@@ -136,7 +137,7 @@ struct VisitorBody {
         switch values[field] {
         case nil, .null: return nil
         case .string(let text): return text
-        case .integer(let number): return String(number)
+        case let number? where number.exactInteger != nil: return number.exactInteger.map { String($0) }
         default: throw APIError.badRequest("'\(field)' must be a string", field: field, code: "invalid_field")
         }
     }
@@ -163,7 +164,7 @@ struct VisitorBody {
         return try items.map { item in
             switch item {
             case .string(let text): return text
-            case .integer(let number): return String(number)
+            case let number where number.exactInteger != nil: return number.exactInteger.map { String($0) } ?? ""
             default: throw APIError.badRequest("'\(field)' holds a value that is neither a string nor a number", field: field, code: "invalid_field")
             }
         }

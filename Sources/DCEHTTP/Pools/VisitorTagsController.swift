@@ -68,8 +68,7 @@ extension VisitorBody {
             for (key, value) in object {
                 switch value {
                 case .string(let text): tags[key] = text
-                case .integer(let number): tags[key] = String(number)
-                case .number(let number): tags[key] = String(number)
+                case .number(let text): tags[key] = value.exactInteger.map { String($0) } ?? value.double.map { String($0) } ?? text
                 case .bool(let flag): tags[key] = String(flag)
                 default: throw APIError.badRequest("tag '\(key)' must be a string", field: "tag_values.\(key)", code: "invalid_field")
                 }

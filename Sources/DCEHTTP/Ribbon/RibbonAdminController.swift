@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -25,7 +26,7 @@ struct RibbonAdminController {
     }
 
     /// The first ten characters of a key, then `...`, as the seed shows keys.
-    static func masked(_ prefix: String?) -> JSONTree {
+    static func masked(_ prefix: String?) -> JSONValue {
         prefix.map { .string(String($0.prefix(10)) + "...") } ?? .null
     }
 
@@ -33,12 +34,12 @@ struct RibbonAdminController {
         let all = try await clients.all()
         let used = try await clients.callsCountedByAccount(month: UsageMonth.of(.now()))
         let keys = try await clients.newestKeyPrefixes()
-        return try JSONResponse(JSONTree.array(all.map { client in
+        return try JSONResponse(JSONValue.array(all.map { client in
             Self.summary(client, used: used[client.accountID] ?? 0, key: keys[client.accountID])
         })).response(from: request, context: context)
     }
 
-    static func summary(_ client: RibbonClient, used: Int, key: String?) -> JSONTree {
+    static func summary(_ client: RibbonClient, used: Int, key: String?) -> JSONValue {
         .object([
             "clientId": .string(client.clientID),
             "name": .string(client.profile.name),
@@ -54,7 +55,7 @@ struct RibbonAdminController {
         let used = try await clients.callsCountedByAccount(month: UsageMonth.of(.now()))
         let totals = try await reports.totalsByAccount()
         var callsAllClients = 0
-        let rows: [JSONTree] = all.map { client in
+        let rows: [JSONValue] = all.map { client in
             let total = totals[client.accountID] ?? RibbonAccountTotal(calls: 0, duration: 0)
             let thisMonth = used[client.accountID] ?? 0
             let limit = client.profile.monthlyCallLimit
@@ -70,7 +71,7 @@ struct RibbonAdminController {
                 "utilizationPercent": RibbonFormat.int(limit == 0 ? 0 : Int((Double(thisMonth) * 100 / Double(limit)).rounded())),
             ])
         }
-        return try JSONResponse(JSONTree.object([
+        return try JSONResponse(JSONValue.object([
             "clients": .array(rows),
             "totalClients": RibbonFormat.int(all.count),
             "totalCallsAllClients": RibbonFormat.int(callsAllClients),

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -43,7 +44,7 @@ struct RibbonController {
         try await clients.callsCounted(accountID: client.accountID, month: UsageMonth.of(.now()))
     }
 
-    func respond(_ tree: JSONTree, _ request: Request, _ context: AppRequestContext) throws -> Response {
+    func respond(_ tree: JSONValue, _ request: Request, _ context: AppRequestContext) throws -> Response {
         try JSONResponse(tree).response(from: request, context: context)
     }
 
@@ -56,7 +57,7 @@ struct RibbonController {
         var response = try respond(.object([
             "exotelToken": .string(client.profile.exotelToken),
             "userId": .string(client.profile.exotelUserID),
-            "features": .array(client.profile.features.map(JSONTree.string)),
+            "features": .array(client.profile.features.map(JSONValue.string)),
             "clientInfo": .object([
                 "name": .string(client.profile.name),
                 "plan": .string(client.profile.plan),
@@ -72,7 +73,7 @@ struct RibbonController {
         let client = try await gate.admitGET(request)
         let used = try await callsThisMonth(client)
         return try respond(.object([
-            "features": .array(client.profile.features.map(JSONTree.string)),
+            "features": .array(client.profile.features.map(JSONValue.string)),
             "plan": .string(client.profile.plan),
             "usage": RibbonFormat.usage(used: used, limit: client.profile.monthlyCallLimit),
         ]), request, context)

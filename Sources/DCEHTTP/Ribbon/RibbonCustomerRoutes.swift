@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -34,7 +35,7 @@ extension RibbonController {
                 "email": RibbonFormat.text(customer.email),
                 "phone": RibbonFormat.text(customer.phone),
                 "company": RibbonFormat.text(customer.company),
-                "tags": .array(customer.tags.map(JSONTree.string)),
+                "tags": .array(customer.tags.map(JSONValue.string)),
                 "customFields": .object(customer.customFields),
                 "createdAt": RibbonFormat.time(customer.createdAt),
                 "lastUpdated": RibbonFormat.time(customer.lastUpdated),
@@ -77,7 +78,7 @@ extension RibbonController {
     }
 
     /// Reads `customerData`, naming the member that is wrong.
-    static func customerUpdate(_ value: JSONTree?) throws -> RibbonCustomerUpdate {
+    static func customerUpdate(_ value: JSONValue?) throws -> RibbonCustomerUpdate {
         guard case .object(let data)? = value else {
             throw APIError.badRequest("customerData is required: an object with customerId", field: "customerData",
                                       code: value == nil ? "missing_field" : "invalid_field")

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -32,7 +33,7 @@ extension RibbonController {
                 .contentDisposition: "attachment; filename=\"calls-\(client.clientID).csv\"",
             ], body: body)
         }
-        let head = JSONTree.object([
+        let head = JSONValue.object([
             "client": .object(["clientId": .string(client.clientID), "name": .string(client.profile.name)]),
             "exportDate": .string(RibbonFormat.time(Timestamp(millisecondsSince1970: Timestamp.now().millisecondsSince1970 / 1000 * 1000))),
             "dateRange": .object([
@@ -51,7 +52,7 @@ extension RibbonController {
                     var call = RibbonFormat.call(session, clientID: clientID).object ?? [:]
                     call["clientId"] = nil
                     call["status"] = nil
-                    chunk += (first ? "" : ",") + JSONTree.object(call).text
+                    chunk += (first ? "" : ",") + JSONValue.object(call).text
                     first = false
                 }
                 try await writer.write(ByteBuffer(string: chunk))

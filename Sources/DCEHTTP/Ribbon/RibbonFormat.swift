@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -12,26 +13,26 @@ enum RibbonFormat {
         return String(full.dropLast(5)) + "Z"
     }
 
-    static func time(_ timestamp: Timestamp?) -> JSONTree {
+    static func time(_ timestamp: Timestamp?) -> JSONValue {
         timestamp.map { .string(time($0)) } ?? .null
     }
 
-    static func text(_ value: String?) -> JSONTree {
-        value.map(JSONTree.string) ?? .null
+    static func text(_ value: String?) -> JSONValue {
+        value.map(JSONValue.string) ?? .null
     }
 
-    static func int(_ value: Int) -> JSONTree { .integer(Int64(value)) }
+    static func int(_ value: Int) -> JSONValue { .integer(value) }
 
-    static func counts<Key>(_ values: [Key: Int]) -> JSONTree {
+    static func counts<Key>(_ values: [Key: Int]) -> JSONValue {
         .object(Dictionary(uniqueKeysWithValues: values.map { ("\($0.key)", int($0.value)) }))
     }
 
-    static func usage(used: Int, limit: Int) -> JSONTree {
+    static func usage(used: Int, limit: Int) -> JSONValue {
         .object(["callsThisMonth": int(used), "limit": int(limit), "remaining": int(max(0, limit - used))])
     }
 
     /// A call as `recentCalls`, `calls` and the export show it.
-    static func call(_ session: RibbonSession, clientID: String) -> JSONTree {
+    static func call(_ session: RibbonSession, clientID: String) -> JSONValue {
         .object([
             "sessionId": .string(session.sessionID),
             "clientId": .string(clientID),

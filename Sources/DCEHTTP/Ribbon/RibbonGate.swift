@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -15,7 +16,7 @@ struct RibbonGate: Sendable {
     /// A POST body: the client, its JSON object and the bytes as received.
     struct Admitted: Sendable {
         let client: RibbonClient
-        let object: [String: JSONTree]
+        let object: [String: JSONValue]
         let body: CollectedBody
     }
 
@@ -30,7 +31,7 @@ struct RibbonGate: Sendable {
     func admitPOST(_ request: Request) async throws -> Admitted {
         let body = try await CollectedBody.collect(request, limit: Self.maximumBody)
         if body.truncated { throw APIError.tooLarge("the body is larger than \(Self.maximumBody) bytes") }
-        guard let document = try? JSONDecoder().decode(JSONTree.self, from: Data(body.bytes)), case .object(let object) = document else {
+        guard let document = JSONValue.parse(bytes: body.bytes), case .object(let object) = document else {
             throw APIError.badRequest("the body must be a JSON object", code: "malformed_json")
         }
         let key: String?
@@ -46,7 +47,7 @@ struct RibbonGate: Sendable {
         default: throw APIError.badRequest("domain: expected a string", field: "domain", code: "invalid_field")
         }
         let client = try await admit(key: key, place: "'apiKey' in the JSON body", domain: domain, request: request)
-        if let path = JSONTree.object(object).pathWithUnstorableText() {
+        if let path = JSONValue.object(object).pathWithUnstorableText() {
             throw APIError.badRequest("\(path): contains a NUL character", field: path, code: "invalid_field")
         }
         return Admitted(client: client, object: object, body: body)

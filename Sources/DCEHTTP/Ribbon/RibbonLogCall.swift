@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import DCEVendors
@@ -14,7 +15,7 @@ extension RibbonController {
         var kept = admitted.object
         kept["apiKey"] = nil
         var inbound = InboundRequest(request, source: ExotelAdapter.source, body: admitted.body)
-        inbound.body = Array(JSONTree.object(kept).text.utf8)
+        inbound.body = Array(JSONValue.object(kept).text.utf8)
         let ingest = Ingest(services: services)
         // The session claim writes before the event does: no commit is announced.
         let delivery = ingest.begin(inbound, accountID: client.accountID, label: ExotelAdapter.source.rawValue, announce: false)
@@ -45,7 +46,7 @@ struct RibbonLogEvent {
     let duration: Int?
     let facts: RibbonSessionFacts
 
-    init(_ body: [String: JSONTree], receivedAt: Timestamp) throws {
+    init(_ body: [String: JSONValue], receivedAt: Timestamp) throws {
         guard case .string(let event)? = body["event"], (1...64).contains(event.count) else {
             throw APIError.badRequest("event is required: a string of 1 to 64 characters (incoming, connected, callEnded, …)", field: "event",
                                       code: body["event"] == nil ? "missing_field" : "invalid_field")
@@ -88,11 +89,11 @@ struct RibbonLogEvent {
         }
         switch data["duration"] {
         case nil, .null?: duration = nil
-        case .integer(let seconds)? where seconds >= 0 && seconds <= 86_400 * 7: duration = Int(seconds)
-        case .number(let seconds)? where seconds >= 0 && seconds <= 86_400 * 7: duration = Int(seconds.rounded())
+        case let number? where number.double.map { $0 >= 0 && $0 <= 86_400 * 7 } ?? false:
+            duration = Int((number.double ?? 0).rounded())
         default: throw APIError.badRequest("data.duration must be a number of seconds from 0 to 604800", field: "data.duration", code: "invalid_field")
         }
-        var customer: [String: JSONTree] = [:]
+        var customer: [String: JSONValue] = [:]
         switch data["customerData"] {
         case nil, .null?: break
         case .object(let members)?: customer = members

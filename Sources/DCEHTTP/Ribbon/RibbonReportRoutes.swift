@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import DCEStorage
 import Foundation
@@ -115,7 +116,7 @@ extension RibbonController {
         ]), request, context)
     }
 
-    static func summaryJSON(_ summary: RibbonSummary) -> JSONTree {
+    static func summaryJSON(_ summary: RibbonSummary) -> JSONValue {
         .object([
             "totalCalls": RibbonFormat.int(summary.totalCalls),
             "totalDuration": RibbonFormat.int(summary.totalDuration),

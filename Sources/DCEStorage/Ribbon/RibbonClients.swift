@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 import SQLKit
@@ -93,7 +94,7 @@ public struct RibbonClientDirectory: Sendable {
     public func save(_ profile: RibbonClientProfile, for accountID: AccountID) async throws {
         let profile = try Self.validated(profile)
         let now = Timestamp.now().millisecondsSince1970
-        let features = JSONTree.array(profile.features.map(JSONTree.string)).text
+        let features = JSONValue.array(profile.features.map(JSONValue.string)).text
         try await database.write { sql in
             try await sql.raw("""
                 INSERT INTO ribbon_clients (account_id, display_name, plan, monthly_call_limit, features,
@@ -184,7 +185,7 @@ public struct RibbonClientDirectory: Sendable {
                 let domains = try await sql.raw("""
                     SELECT domain FROM ribbon_client_domains WHERE account_id = \(bind: accountID.rawValue) ORDER BY domain
                     """).all().map { try $0.decode(column: "domain", as: String.self) }
-                let features: [String] = switch try JSONTree(text: try row.decode(column: "features", as: String.self)) {
+                let features: [String] = switch try JSONValue(parsing: try row.decode(column: "features", as: String.self)) {
                 case .array(let items): items.compactMap(\.string)
                 default: []
                 }

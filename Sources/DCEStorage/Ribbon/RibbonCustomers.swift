@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 import SQLKit
@@ -10,7 +11,7 @@ public struct RibbonCustomer: Sendable, Hashable {
     public var phone: String?
     public var company: String?
     public var tags: [String]
-    public var customFields: [String: JSONTree]
+    public var customFields: [String: JSONValue]
     public let createdAt: Timestamp
     public let lastUpdated: Timestamp
 }
@@ -24,10 +25,10 @@ public struct RibbonCustomerUpdate: Sendable, Hashable {
     public var phone: String?
     public var company: String?
     public var tags: [String]
-    public var customFields: [String: JSONTree]
+    public var customFields: [String: JSONValue]
 
     public init(customerID: String, name: String? = nil, email: String? = nil, phone: String? = nil, company: String? = nil,
-                tags: [String] = [], customFields: [String: JSONTree] = [:]) {
+                tags: [String] = [], customFields: [String: JSONValue] = [:]) {
         self.customerID = customerID
         self.name = name
         self.email = email
@@ -65,8 +66,8 @@ public struct RibbonCustomers: Sendable {
             customer.customFields.merge(update.customFields) { _, new in new }
             try await sql.raw("""
                 UPDATE ribbon_customers SET name = \(bind: customer.name), email = \(bind: customer.email), phone = \(bind: customer.phone),
-                    company = \(bind: customer.company), tags = \(bind: JSONTree.array(customer.tags.map(JSONTree.string)).text),
-                    custom_fields = \(bind: JSONTree.object(customer.customFields).text), updated_at = \(bind: now.millisecondsSince1970)
+                    company = \(bind: customer.company), tags = \(bind: JSONValue.array(customer.tags.map(JSONValue.string)).text),
+                    custom_fields = \(bind: JSONValue.object(customer.customFields).text), updated_at = \(bind: now.millisecondsSince1970)
                 WHERE account_id = \(bind: accountID.rawValue) AND customer_id = \(bind: update.customerID)
                 """).run()
             return RibbonCustomer(
@@ -86,7 +87,7 @@ public struct RibbonCustomers: Sendable {
     }
 
     static func decode(_ row: any SQLRow) throws -> RibbonCustomer {
-        let tags: [String] = switch try JSONTree(text: try row.decode(column: "tags", as: String.self)) {
+        let tags: [String] = switch try JSONValue(parsing: try row.decode(column: "tags", as: String.self)) {
         case .array(let items): items.compactMap(\.string)
         default: []
         }
@@ -97,7 +98,7 @@ public struct RibbonCustomers: Sendable {
             phone: try row.decode(column: "phone", as: String?.self),
             company: try row.decode(column: "company", as: String?.self),
             tags: tags,
-            customFields: (try JSONTree(text: try row.decode(column: "custom_fields", as: String.self))).object ?? [:],
+            customFields: (try JSONValue(parsing: try row.decode(column: "custom_fields", as: String.self))).object ?? [:],
             createdAt: Timestamp(millisecondsSince1970: try row.decode(column: "created_at", as: Int64.self)),
             lastUpdated: Timestamp(millisecondsSince1970: try row.decode(column: "updated_at", as: Int64.self))
         )

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 import SQLKit
@@ -36,7 +37,7 @@ public struct RibbonSession: Sendable, Hashable {
     public let callDirection: String?
     public let customerID: String?
     public let customerName: String?
-    public let customerData: [String: JSONTree]
+    public let customerData: [String: JSONValue]
     public let state: RibbonCallState
     /// Position in the listing order, for reading the next page.
     public let cursor: RibbonCursor
@@ -68,7 +69,7 @@ public struct RibbonLogEntry: Sendable, Hashable {
     public let event: String
     public let occurredAt: Timestamp
     public let sessionID: String
-    public let payload: JSONTree
+    public let payload: JSONValue
 }
 
 public struct RibbonCustomerTotal: Sendable, Hashable {
@@ -242,7 +243,7 @@ public struct RibbonReports: Sendable {
             callDirection: try row.decode(column: "call_direction", as: String?.self),
             customerID: try row.decode(column: "customer_id", as: String?.self),
             customerName: try row.decode(column: "customer_name", as: String?.self),
-            customerData: (try? JSONTree(text: try row.decode(column: "customer_data", as: String.self)))?.object ?? [:],
+            customerData: (try? JSONValue(parsing: try row.decode(column: "customer_data", as: String.self)))?.object ?? [:],
             state: state,
             cursor: RibbonCursor(sortAt: sortAt, sessionID: sessionID)
         )
@@ -295,7 +296,7 @@ public struct RibbonReports: Sendable {
             event: try row.decode(column: "event", as: String.self),
             occurredAt: Timestamp(millisecondsSince1970: try row.decode(column: "occurred_at", as: Int64.self)),
             sessionID: try row.decode(column: "session_id", as: String.self),
-            payload: (try? JSONTree(text: try StoredPayload.text(row))) ?? .null
+            payload: (try? JSONValue(parsing: try StoredPayload.text(row))) ?? .null
         )
     }
 

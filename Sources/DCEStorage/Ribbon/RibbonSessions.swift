@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 import SQLKit
@@ -9,11 +10,11 @@ public struct RibbonSessionFacts: Sendable, Hashable {
     public var customerID: String?
     public var customerName: String?
     /// The event's `customerData` object; merged key by key into the session's.
-    public var customerData: [String: JSONTree]
+    public var customerData: [String: JSONValue]
     public var domain: String?
 
     public init(callDirection: String? = nil, phoneNumber: String? = nil, customerID: String? = nil,
-                customerName: String? = nil, customerData: [String: JSONTree] = [:], domain: String? = nil) {
+                customerName: String? = nil, customerData: [String: JSONValue] = [:], domain: String? = nil) {
         self.callDirection = callDirection
         self.phoneNumber = phoneNumber
         self.customerID = customerID
@@ -63,7 +64,7 @@ public struct RibbonSessions: Sendable {
                 WHERE s.account_id = \(bind: accountID.rawValue) AND s.call_sid = \(bind: callSid)
                 """).first() {
                 let sessionID = try row.decode(column: "session_id", as: String.self)
-                let stored = (try? JSONTree(text: try row.decode(column: "customer_data", as: String.self)))?.object ?? [:]
+                let stored = (try? JSONValue(parsing: try row.decode(column: "customer_data", as: String.self)))?.object ?? [:]
                 let merged = stored.merging(facts.customerData) { _, new in new }
                 try await sql.raw("""
                     UPDATE ribbon_sessions SET
@@ -71,7 +72,7 @@ public struct RibbonSessions: Sendable {
                         phone_number = COALESCE(\(bind: facts.phoneNumber), phone_number),
                         customer_id = COALESCE(\(bind: facts.customerID), customer_id),
                         customer_name = COALESCE(\(bind: facts.customerName), customer_name),
-                        customer_data = \(bind: JSONTree.object(merged).text),
+                        customer_data = \(bind: JSONValue.object(merged).text),
                         domain = COALESCE(\(bind: facts.domain), domain)
                     WHERE session_id = \(bind: sessionID)
                     """).run()
@@ -89,7 +90,7 @@ public struct RibbonSessions: Sendable {
                                              customer_id, customer_name, customer_data, domain, created_at)
                 VALUES (\(bind: sessionID), \(bind: accountID.rawValue), \(bind: callSid), \(bind: month), \(bind: facts.callDirection),
                         \(bind: facts.phoneNumber), \(bind: facts.customerID), \(bind: facts.customerName),
-                        \(bind: JSONTree.object(facts.customerData).text), \(bind: facts.domain), \(bind: now.millisecondsSince1970))
+                        \(bind: JSONValue.object(facts.customerData).text), \(bind: facts.domain), \(bind: now.millisecondsSince1970))
                 """).run()
             return RibbonSessionClaim(sessionID: sessionID, isNew: true, answered: false)
         }

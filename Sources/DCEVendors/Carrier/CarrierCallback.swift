@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 
 /// One request from a carrier's voice webhook (Twilio, SignalWire, Telnyx TeXML): the
@@ -18,7 +19,7 @@ public struct CarrierCallback: Sendable {
     /// Reads a form or, when the content type says so, a JSON object.
     public static func read(body: [UInt8], contentType: String?) throws(VendorError) -> CarrierCallback {
         if let contentType, contentType.lowercased().contains("json") {
-            guard case .object(let object)? = JSONReader.parse(bytes: body) else {
+            guard case .object(let object)? = JSONValue.parse(bytes: body) else {
                 throw VendorError(field: nil, message: "the body is not a JSON object", code: "malformed_json")
             }
             return CarrierCallback(fields: FlatFields.json(object), parameters: [])

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 
@@ -47,7 +48,7 @@ public struct FlatFields: Sendable, Hashable {
 
     /// Reads the scalar members of a JSON object as text (numbers as `scalarText` writes
     /// them, booleans as `true`/`false`); a `tags` object becomes the tags.
-    public static func json(_ object: [String: JSONReader.Value], tagsKey: String = "tags") -> FlatFields {
+    public static func json(_ object: [String: JSONValue], tagsKey: String = "tags") -> FlatFields {
         var values: [String: String] = [:]
         var tags: [String: String] = [:]
         var tagCount = 0
@@ -80,7 +81,7 @@ public struct FlatFields: Sendable, Hashable {
     /// A string, number or boolean as text. A whole number is written as an integer
     /// whatever its notation (`95.0`, `1e3`), a number with an exponent in plain decimals;
     /// other numbers as the sender wrote them (`1.50`).
-    static func scalarText(_ value: JSONReader.Value) -> String? {
+    static func scalarText(_ value: JSONValue) -> String? {
         switch value {
         case .string(let text): return text
         case .bool(let flag): return flag ? "true" : "false"
@@ -223,16 +224,16 @@ extension Tags {
     }
 }
 
-/// Parses a JSON body (with `JSONReader`), naming what is wrong with it.
+/// Parses a JSON body (with `JSONValue.parse`), naming what is wrong with it.
 enum JSONBody {
-    static func parse(_ bytes: [UInt8]) throws(VendorError) -> JSONReader.Value {
-        guard let document = JSONReader.parse(bytes: bytes) else {
+    static func parse(_ bytes: [UInt8]) throws(VendorError) -> JSONValue {
+        guard let document = JSONValue.parse(bytes: bytes) else {
             throw VendorError(field: nil, message: "the body is not valid JSON", code: "malformed_json")
         }
         return document
     }
 
-    static func object(_ bytes: [UInt8]) throws(VendorError) -> [String: JSONReader.Value] {
+    static func object(_ bytes: [UInt8]) throws(VendorError) -> [String: JSONValue] {
         guard case .object(let object) = try parse(bytes) else {
             throw VendorError(field: nil, message: "the body must be a JSON object", code: "malformed_json")
         }
@@ -244,5 +245,5 @@ enum JSONBody {
     static func text(_ values: [String: String]) -> String { JSONText.object(values) }
 
     /// A part of a document as it was sent, keys sorted, for storage next to its event.
-    static func text(_ value: JSONReader.Value) -> String { JSONText.value(value) }
+    static func text(_ value: JSONValue) -> String { value.text }
 }

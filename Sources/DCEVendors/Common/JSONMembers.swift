@@ -1,13 +1,14 @@
+import DCEJSON
 import DCEDomain
 
 /// The members of one object of a vendor's JSON document, with the object's path
 /// (`body.parties[0]`) for errors. An absent member and `null` read as `nil`; a member of
 /// another type than asked is refused, naming it.
 struct JSONMembers {
-    let members: [String: JSONReader.Value]
+    let members: [String: JSONValue]
     let path: String
 
-    init(_ members: [String: JSONReader.Value], path: String = "") {
+    init(_ members: [String: JSONValue], path: String = "") {
         self.members = members
         self.path = path
     }
@@ -64,11 +65,11 @@ struct JSONMembers {
     }
 
     /// An array of objects, and each one's raw value (to store beside its event).
-    func objects(_ key: String) throws(VendorError) -> [(members: JSONMembers, value: JSONReader.Value)]? {
+    func objects(_ key: String) throws(VendorError) -> [(members: JSONMembers, value: JSONValue)]? {
         switch members[key] {
         case nil, .null?: return nil
         case .array(let elements)?:
-            var objects: [(members: JSONMembers, value: JSONReader.Value)] = []
+            var objects: [(members: JSONMembers, value: JSONValue)] = []
             for (index, element) in elements.enumerated() {
                 guard case .object(let object) = element else {
                     throw VendorError(field: "\(member(key))[\(index)]", message: "\(member(key))[\(index)] must be an object")

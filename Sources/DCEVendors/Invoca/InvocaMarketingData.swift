@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 
 /// The marketing data and signals of an Invoca transaction, as tags. Invoca's developer
@@ -22,9 +23,9 @@ enum InvocaMarketingData {
         var count = 0
     }
 
-    static func read(_ row: [String: JSONReader.Value]) -> Read {
+    static func read(_ row: [String: JSONValue]) -> Read {
         var read = Read()
-        func keep(_ key: String, _ value: JSONReader.Value?) {
+        func keep(_ key: String, _ value: JSONValue?) {
             guard let value, let text = FlatFields.scalarText(value)?.trimmingWhitespace(), !text.isEmpty else { return }
             let name = key.trimmingWhitespace()
             guard !name.isEmpty else { return }
@@ -45,7 +46,7 @@ enum InvocaMarketingData {
         return read
     }
 
-    private static func readCustomData(_ value: JSONReader.Value, into keep: (String, JSONReader.Value?) -> Void) {
+    private static func readCustomData(_ value: JSONValue, into keep: (String, JSONValue?) -> Void) {
         switch value {
         case .array(let entries):
             for case .object(let entry) in entries {

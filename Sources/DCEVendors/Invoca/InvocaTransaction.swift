@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 
@@ -58,7 +59,7 @@ public enum InvocaTransaction {
 
     public static func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
         let document = try JSONBody.parse(delivery.body)
-        let rows: [JSONReader.Value]
+        let rows: [JSONValue]
         let prefix: String
         if case .array(let array) = document {
             rows = array
@@ -94,7 +95,7 @@ public enum InvocaTransaction {
     /// Where a row's start time is read from, in this order.
     static let startTimes: [Field] = [.startTimeUTC, .startTimeXML, .startTimeLocal, .startTimeNetworkTimezoneXML, .startTimeNetworkTimezone, .callStartTime]
 
-    static func event(_ fields: FlatFields, object: [String: JSONReader.Value], raw: JSONReader.Value, delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> VendorEvent {
+    static func event(_ fields: FlatFields, object: [String: JSONValue], raw: JSONValue, delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> VendorEvent {
         func name(_ field: Field) -> String { integration.parameter(field.rawValue) }
         let transactionID = try fields.required(name(.transactionID))
         let corrects = fields.text(name(.correctsTransactionID))

@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import Foundation
 
 /// dce's own event format (`POST /v1/events`, and signed native webhooks): one normalized
@@ -9,19 +10,16 @@ public enum NativeEvents {
 
     /// Reads the body into events, naming the first field that is wrong. One event is the
     /// whole body, which the request store keeps already; a batch's events keep the JSON
-    /// each was decoded from (keys sorted).
+    /// each was decoded from (keys sorted, numbers as sent).
     public static func decode(_ bytes: [UInt8], receivedAt: Timestamp) throws(VendorError) -> (events: [VendorEvent], isBatch: Bool) {
-        let document: Any
-        do {
-            document = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
-        } catch {
+        guard let document = JSONValue.parse(bytes: bytes) else {
             throw VendorError(field: nil, message: "the body is not valid JSON", code: "malformed_json")
         }
-        guard let object = document as? [String: Any] else {
+        guard case .object(let object) = document else {
             throw VendorError(field: nil, message: "the body must be a JSON object: one event, or {\"events\": [...]}", code: "malformed_json")
         }
         if let batch = object["events"] {
-            guard let items = batch as? [Any] else {
+            guard case .array(let items) = batch else {
                 throw VendorError(field: "events", message: "'events' must be an array of events")
             }
             guard !items.isEmpty else { throw VendorError(field: "events", message: "'events' is empty") }
@@ -32,20 +30,21 @@ public enum NativeEvents {
             var events: [VendorEvent] = []
             for (index, item) in items.enumerated() {
                 let read = try event(from: item, path: "events[\(index)]", receivedAt: receivedAt)
-                events.append(VendorEvent(event: read.event, payload: String(decoding: read.json, as: UTF8.self)))
+                events.append(VendorEvent(event: read.event, payload: read.json))
             }
             return (events, true)
         }
-        let event = try event(from: object, path: nil, receivedAt: receivedAt).event
+        let event = try event(from: document, path: nil, receivedAt: receivedAt).event
         return ([VendorEvent(event: event, payload: "", isWholeBody: true)], false)
     }
 
-    static func event(from item: Any, path: String?, receivedAt: Timestamp) throws(VendorError) -> (event: CallEvent, json: Data) {
-        guard item is [String: Any] else { throw VendorError(field: path, message: "each event must be a JSON object") }
+    static func event(from item: JSONValue, path: String?, receivedAt: Timestamp) throws(VendorError) -> (event: CallEvent, json: String) {
+        guard case .object = item else { throw VendorError(field: path, message: "each event must be a JSON object") }
         do {
-            let data = try JSONSerialization.data(withJSONObject: item, options: [.sortedKeys, .withoutEscapingSlashes])
-            let wire = try JSONDecoder().decode(NativeEvent.self, from: data)
-            return (wire.callEvent(receivedAt: receivedAt), data)
+            // Codable reads the event; a batch's item is written back once for that and kept.
+            let json = item.text
+            let wire = try JSONDecoder().decode(NativeEvent.self, from: Data(json.utf8))
+            return (wire.callEvent(receivedAt: receivedAt), json)
         } catch let error as DecodingError {
             let field = error.fieldPath(prefix: path)
             throw VendorError(field: field, message: "\(field.map { "\($0): " } ?? "")\(error.readableMessage)", code: error.code)

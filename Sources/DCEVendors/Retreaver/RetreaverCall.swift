@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 
 /// Retreaver's call object, as its API lists calls (`GET /api/v1…v4/calls.json`, each item
@@ -27,8 +28,8 @@ public enum RetreaverCall {
 
     /// The call objects of a JSON document: one object, `{"call": {…}}`, or a page
     /// (`[{"call": {…}}, …]`) of either, each with its place in the document for errors.
-    static func objects(in document: JSONReader.Value) throws(VendorError) -> [(object: [String: JSONReader.Value], path: String)] {
-        func unwrap(_ value: JSONReader.Value, path: String) throws(VendorError) -> (object: [String: JSONReader.Value], path: String) {
+    static func objects(in document: JSONValue) throws(VendorError) -> [(object: [String: JSONValue], path: String)] {
+        func unwrap(_ value: JSONValue, path: String) throws(VendorError) -> (object: [String: JSONValue], path: String) {
             guard case .object(var object) = value else {
                 throw VendorError(field: path.isEmpty ? nil : path, message: "\(path.isEmpty ? "the body" : path) must be a call object")
             }
@@ -40,7 +41,7 @@ public enum RetreaverCall {
             return (object, place)
         }
         if case .array(let page) = document {
-            var objects: [(object: [String: JSONReader.Value], path: String)] = []
+            var objects: [(object: [String: JSONValue], path: String)] = []
             for (index, item) in page.enumerated() { objects.append(try unwrap(item, path: "[\(index)]")) }
             guard !objects.isEmpty else { throw VendorError(field: nil, message: "the page holds no calls", code: "missing_field") }
             return objects
@@ -50,10 +51,10 @@ public enum RetreaverCall {
 
     /// A call object's members as flat fields: the nested `number` (v3) and `campaign` (v4)
     /// objects become `number`, `number_name`, `campaign_id` and `campaign_name`.
-    static func flatten(_ object: [String: JSONReader.Value], tagsKey: String) -> FlatFields {
+    static func flatten(_ object: [String: JSONValue], tagsKey: String) -> FlatFields {
         let flat = FlatFields.json(object, tagsKey: tagsKey)
         var values = flat.values
-        func member(_ nested: [String: JSONReader.Value], _ key: String) -> String? { nested[key].flatMap(FlatFields.scalarText) }
+        func member(_ nested: [String: JSONValue], _ key: String) -> String? { nested[key].flatMap(FlatFields.scalarText) }
         if case .object(let number)? = object["number"] {
             values["number"] = member(number, "number")
             values["number_name"] = member(number, "name")

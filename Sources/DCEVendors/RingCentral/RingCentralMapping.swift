@@ -1,3 +1,4 @@
+import DCEJSON
 import Crypto
 import DCEDomain
 import Foundation
@@ -168,8 +169,8 @@ public enum RingCentralMapping {
     /// The call key of a delivery that names no session, party or call: a hash of the
     /// part that reports the call, keys sorted, so that a retry of the same delivery is
     /// the same call and event, and a different delivery a different one.
-    static func contentKey(_ value: JSONReader.Value) -> String {
-        let digest = SHA256.hash(data: Array(JSONText.value(value).utf8))
+    static func contentKey(_ value: JSONValue) -> String {
+        let digest = SHA256.hash(data: Array(value.text.utf8))
         return "sha256-" + digest.prefix(16).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex

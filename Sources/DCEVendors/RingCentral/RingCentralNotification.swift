@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 
 /// RingCentral's notification wire types (seed 001 and RingCentral's webhook reference):
@@ -7,7 +8,7 @@ import DCEDomain
 /// RingCentral's published telephony-session examples carry the envelope inside
 /// `pn_apns` (its mobile-push shape); that envelope is read when the top level has no body.
 ///
-/// Read from `JSONReader`'s document (`init(body:)`); a member of the wrong type is
+/// Read from `JSONValue.parse`'s document (`init(body:)`); a member of the wrong type is
 /// refused with its path. Ids that RingCentral sends as a string in one event and a
 /// number in another are read either way, as is `missedCall` as `true` or `"true"`.
 public struct RingCentralNotification: Sendable {
@@ -31,7 +32,7 @@ public struct RingCentralNotification: Sendable {
         public var telephonyStatus: String?
         public var activeCalls: [ActiveCall]?
         /// The body as sent: a delivery that names no session is told apart by it.
-        public var raw: JSONReader.Value = .null
+        public var raw: JSONValue = .null
     }
 
     public struct Party: Sendable {
@@ -50,7 +51,7 @@ public struct RingCentralNotification: Sendable {
         public var sessionId: String?
         public var recordingId: String?
         /// The party as sent, stored with its event.
-        public var raw: JSONReader.Value = .null
+        public var raw: JSONValue = .null
     }
 
     public struct Endpoint: Sendable {
@@ -101,7 +102,7 @@ public struct RingCentralNotification: Sendable {
         public var missedCall: Bool?
         public var recordingId: String?
         /// The call as sent, stored with its event.
-        public var raw: JSONReader.Value = .null
+        public var raw: JSONValue = .null
     }
 }
 
@@ -121,7 +122,7 @@ extension RingCentralNotification {
 }
 
 extension RingCentralNotification.Body {
-    init(_ json: JSONMembers, raw: JSONReader.Value) throws(VendorError) {
+    init(_ json: JSONMembers, raw: JSONValue) throws(VendorError) {
         sequence = try json.integer("sequence")
         sessionId = try json.text("sessionId")
         telephonySessionId = try json.text("telephonySessionId")
@@ -140,7 +141,7 @@ extension RingCentralNotification.Body {
 }
 
 extension RingCentralNotification.Party {
-    init(_ json: JSONMembers, raw: JSONReader.Value) throws(VendorError) {
+    init(_ json: JSONMembers, raw: JSONValue) throws(VendorError) {
         id = try json.text("id")
         extensionId = try json.text("extensionId")
         direction = try json.string("direction")
@@ -179,7 +180,7 @@ extension RingCentralNotification.Endpoint {
 }
 
 extension RingCentralNotification.ActiveCall {
-    init(_ json: JSONMembers, raw: JSONReader.Value) throws(VendorError) {
+    init(_ json: JSONMembers, raw: JSONValue) throws(VendorError) {
         id = try json.text("id")
         direction = try json.string("direction")
         from = try json.string("from")

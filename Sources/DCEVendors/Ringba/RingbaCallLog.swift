@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 import Foundation
 
@@ -25,10 +26,10 @@ public enum RingbaCallLog {
 
     /// The rows of a JSON body, each with its place in the document, or nil when the body
     /// is not a call log (a conversion webhook's fields as JSON).
-    static func rows(in document: JSONReader.Value) throws(VendorError) -> [(row: JSONReader.Value, path: String)]? {
-        func page(_ value: JSONReader.Value?, path: String) throws(VendorError) -> [(row: JSONReader.Value, path: String)]? {
+    static func rows(in document: JSONValue) throws(VendorError) -> [(row: JSONValue, path: String)]? {
+        func page(_ value: JSONValue?, path: String) throws(VendorError) -> [(row: JSONValue, path: String)]? {
             guard case .array(let items)? = value else { return nil }
-            var rows: [(row: JSONReader.Value, path: String)] = []
+            var rows: [(row: JSONValue, path: String)] = []
             for (index, item) in items.enumerated() {
                 guard case .object = item else {
                     throw VendorError(field: "\(path)[\(index)]", message: "\(path)[\(index)] must be a call-log row (an object)")
@@ -54,11 +55,11 @@ public enum RingbaCallLog {
     }
 
     /// Reads the three shapes into one. Values are text as `FlatFields` writes JSON scalars.
-    static func read(_ object: [String: JSONReader.Value]) -> Row {
+    static func read(_ object: [String: JSONValue]) -> Row {
         var row = Row()
-        func text(_ value: JSONReader.Value?) -> String? { value.flatMap(FlatFields.scalarText) }
+        func text(_ value: JSONValue?) -> String? { value.flatMap(FlatFields.scalarText) }
         /// `[{name, original|value|formattedValue}]`: the machine value before the one formatted for people.
-        func named(_ value: JSONReader.Value?) -> [String: String] {
+        func named(_ value: JSONValue?) -> [String: String] {
             guard case .array(let items)? = value else { return [:] }
             var columns: [String: String] = [:]
             for case .object(let item) in items {
@@ -112,7 +113,7 @@ public enum RingbaCallLog {
     /// pulled again changes nothing, a row that changed since (a live call now completed,
     /// a conversion) is a new fact about its call.
     public static func event(
-        _ value: JSONReader.Value, integration: IntegrationProfile, receivedAt: Timestamp
+        _ value: JSONValue, integration: IntegrationProfile, receivedAt: Timestamp
     ) throws(VendorError) -> VendorEvent {
         guard case .object(let object) = value else { throw VendorError(field: nil, message: "a call-log row must be an object") }
         let row = read(object)

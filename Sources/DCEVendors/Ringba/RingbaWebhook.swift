@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEDomain
 
 /// Ringba's webhooks (seed 000): GET or POST with query parameters (or a form body).
@@ -146,7 +147,7 @@ public enum RingbaWebhook {
     }
 
     static func callLogEvents(
-        _ rows: [(row: JSONReader.Value, path: String)], delivery: VendorDelivery, integration: IntegrationProfile
+        _ rows: [(row: JSONValue, path: String)], delivery: VendorDelivery, integration: IntegrationProfile
     ) throws(VendorError) -> [VendorEvent] {
         guard !rows.isEmpty else { throw VendorError(field: nil, message: "the call log holds no rows", code: "missing_field") }
         var events: [VendorEvent] = []

@@ -1,37 +1,27 @@
 /// Reads JSON without Foundation: the text dce stores (an event's fields, a call's tags),
 /// whose generic decoding containers cost more per call than the rest of folding it, and
-/// vendors' JSON bodies, which `JSONSerialization` read at several times the cost. Any
-/// JSON document is read, strictly (RFC 8259 numbers, at most `maximumDepth` nested
-/// arrays and objects); `nil` means the text is not JSON.
-public enum JSONReader {
+/// request bodies, which `JSONSerialization` read at several times the cost. Any JSON
+/// document is read, strictly (RFC 8259 numbers, at most `maximumDepth` nested arrays and
+/// objects); `nil` means the text is not JSON.
+extension JSONValue {
     /// Deeper documents are refused rather than read by ever deeper recursion.
     public static let maximumDepth = 256
 
-    public indirect enum Value: Equatable, Sendable {
-        case string(String)
-        /// A number as written.
-        case number(String)
-        case bool(Bool)
-        case null
-        case array([Value])
-        case object([String: Value])
-    }
-
-    public static func parse(_ text: String) -> Value? {
+    public static func parse(_ text: String) -> JSONValue? {
         var text = text
         return text.withUTF8(parse(buffer:))
     }
 
     /// A document as bytes (UTF-8, after a byte order mark if there is one; a malformed
     /// sequence inside a string reads as U+FFFD).
-    public static func parse(bytes: [UInt8]) -> Value? {
+    public static func parse(bytes: [UInt8]) -> JSONValue? {
         bytes.withUnsafeBufferPointer { buffer in
             let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
             return parse(buffer: buffer.starts(with: bom) ? UnsafeBufferPointer(rebasing: buffer[3...]) : buffer)
         }
     }
 
-    private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+    private static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) -> JSONValue? {
         var parser = Parser(bytes: bytes)
         guard let value = parser.value() else { return nil }
         parser.skipSpace()
@@ -47,13 +37,13 @@ public enum JSONReader {
             while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
         }
 
-        mutating func value() -> Value? {
+        mutating func value() -> JSONValue? {
             skipSpace()
             guard position < bytes.count else { return nil }
             switch bytes[position] {
             case UInt8(ascii: "{"): return object()
             case UInt8(ascii: "["): return array()
-            case UInt8(ascii: "\""): return string().map(Value.string)
+            case UInt8(ascii: "\""): return string().map(JSONValue.string)
             case UInt8(ascii: "t"): return literal("true", .bool(true))
             case UInt8(ascii: "f"): return literal("false", .bool(false))
             case UInt8(ascii: "n"): return literal("null", .null)
@@ -61,7 +51,7 @@ public enum JSONReader {
             }
         }
 
-        mutating func literal(_ word: StaticString, _ value: Value) -> Value? {
+        mutating func literal(_ word: StaticString, _ value: JSONValue) -> JSONValue? {
             let count = word.utf8CodeUnitCount
             guard position + count <= bytes.count else { return nil }
             for offset in 0..<count where bytes[position + offset] != word.utf8Start[offset] { return nil }
@@ -70,7 +60,7 @@ public enum JSONReader {
         }
 
         /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-        mutating func number() -> Value? {
+        mutating func number() -> JSONValue? {
             let start = position
             skip(UInt8(ascii: "-"))
             guard position < bytes.count else { return nil }
@@ -101,12 +91,12 @@ public enum JSONReader {
             return position > start
         }
 
-        mutating func object() -> Value? {
-            guard depth < JSONReader.maximumDepth else { return nil }
+        mutating func object() -> JSONValue? {
+            guard depth < JSONValue.maximumDepth else { return nil }
             depth += 1
             defer { depth -= 1 }
             position += 1
-            var members: [String: Value] = [:]
+            var members: [String: JSONValue] = [:]
             skipSpace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
             while true {
@@ -126,12 +116,12 @@ public enum JSONReader {
             }
         }
 
-        mutating func array() -> Value? {
-            guard depth < JSONReader.maximumDepth else { return nil }
+        mutating func array() -> JSONValue? {
+            guard depth < JSONValue.maximumDepth else { return nil }
             depth += 1
             defer { depth -= 1 }
             position += 1
-            var elements: [Value] = []
+            var elements: [JSONValue] = []
             skipSpace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
             while true {
@@ -216,91 +206,5 @@ public enum JSONReader {
             }
             return value
         }
-    }
-}
-
-/// Raised when stored JSON text does not hold what it should.
-public struct StoredJSONError: Error, CustomStringConvertible {
-    public let description: String
-}
-
-extension CallFields {
-    /// Reads fields as stored with their event (`jsonText`, or Foundation's encoder before
-    /// it): the same result as `init(from:)` through `JSONDecoder`.
-    public init(storedJSON text: String) throws {
-        guard case .object(let members)? = JSONReader.parse(text) else {
-            throw StoredJSONError(description: "stored fields are not a JSON object")
-        }
-        func string(_ key: CodingKeys) throws -> String? {
-            switch members[key.rawValue] {
-            case nil, .null?: return nil
-            case .string(let text)?: return text
-            default: throw StoredJSONError(description: "stored field \(key.rawValue) is not a string")
-            }
-        }
-        func parsed<T>(_ key: CodingKeys, _ parse: (String) throws -> T?) throws -> T? {
-            guard let text = try string(key) else { return nil }
-            guard let value = try parse(text) else { throw StoredJSONError(description: "stored field \(key.rawValue) '\(text)' does not parse") }
-            return value
-        }
-        func money(_ key: CodingKeys) throws -> Money? {
-            switch members[key.rawValue] {
-            case nil, .null?: return nil
-            case .string(let text)?, .number(let text)?: return try Money(parsing: text)
-            default: throw StoredJSONError(description: "stored field \(key.rawValue) is not an amount")
-            }
-        }
-        self.init()
-        callerPhone = try parsed(.callerPhone) { try PhoneNumber(parsing: $0) }
-        trackingNumber = try parsed(.trackingNumber) { try PhoneNumber(parsing: $0) }
-        destinationNumber = try parsed(.destinationNumber) { try PhoneNumber(parsing: $0) }
-        switch members[CodingKeys.durationSeconds.rawValue] {
-        case nil, .null?: durationSeconds = nil
-        case .number(let text)?:
-            guard let seconds = Int(text) else { throw StoredJSONError(description: "stored durationSeconds '\(text)' is not an integer") }
-            durationSeconds = seconds
-        default: throw StoredJSONError(description: "stored durationSeconds is not a number")
-        }
-        callStartedAt = try parsed(.callStartedAt, Timestamp.init(parsingStored:))
-        callAnsweredAt = try parsed(.callAnsweredAt, Timestamp.init(parsingStored:))
-        callEndedAt = try parsed(.callEndedAt, Timestamp.init(parsingStored:))
-        status = try parsed(.status, CallStatus.init(parsing:))
-        campaignID = try string(.campaignID)
-        publisherID = try string(.publisherID)
-        targetID = try string(.targetID)
-        callerState = try string(.callerState)
-        revenue = try money(.revenue)
-        payout = try money(.payout)
-        switch members[CodingKeys.converted.rawValue] {
-        case nil, .null?: converted = nil
-        case .bool(let value)?: converted = value
-        default: throw StoredJSONError(description: "stored converted is not a boolean")
-        }
-        recordingURL = try string(.recordingURL)
-        switch members[CodingKeys.tags.rawValue] {
-        case nil, .null?: tags = Tags()
-        case .object(let values)?: tags = try Tags(storedValues: values)
-        default: throw StoredJSONError(description: "stored tags are not an object")
-        }
-    }
-}
-
-extension Tags {
-    /// Reads tags as stored on a call (`call_metadata`) or with an event.
-    public init(storedJSON text: String) throws {
-        if text == "{}" { self.init(); return }
-        guard case .object(let values)? = JSONReader.parse(text) else {
-            throw StoredJSONError(description: "stored tags are not a JSON object")
-        }
-        try self.init(storedValues: values)
-    }
-
-    init(storedValues values: [String: JSONReader.Value]) throws {
-        var tags: [String: String] = [:]
-        for (key, value) in values {
-            guard case .string(let text) = value else { throw StoredJSONError(description: "stored tag \(key) is not a string") }
-            tags[key] = text
-        }
-        self.init(unchecked: tags)
     }
 }

@@ -31,8 +31,8 @@ public enum JSONText {
         return out.text
     }
 
-    /// Any document `JSONReader` read, objects' keys sorted, numbers as they were written.
-    public static func value(_ value: JSONReader.Value) -> String {
+    /// Any document `JSONValue.parse` read, objects' keys sorted, numbers as they were written.
+    public static func value(_ value: JSONValue) -> String {
         var out = Output(capacity: 256)
         out.value(value)
         return out.text
@@ -106,15 +106,15 @@ public enum JSONText {
         /// An object, keys sorted, each value written by `write`.
         private mutating func object<Value>(_ members: [String: Value], _ write: (inout Output, Value) -> Void) {
             bytes.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
+            for (index, entry) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                member(key)
-                write(&self, members[key]!)
+                member(entry.key)
+                write(&self, entry.value)
             }
             bytes.append(UInt8(ascii: "}"))
         }
 
-        mutating func value(_ value: JSONReader.Value) {
+        public mutating func value(_ value: JSONValue) {
             switch value {
             case .string(let text): string(text)
             case .number(let text): raw(text)
@@ -131,53 +131,5 @@ public enum JSONText {
                 object(members) { $0.value($1) }
             }
         }
-    }
-}
-
-extension CallFields {
-    /// The fields as stored with their event: what `JSONEncoder` with sorted keys writes
-    /// for them, and what `init(from:)` reads back. Members are written in their keys'
-    /// order, so nothing is sorted per event.
-    public var jsonText: String {
-        var out = JSONText.Output(capacity: 320)
-        var first = true
-        func key(_ key: CodingKeys) {
-            if !first { out.byte(UInt8(ascii: ",")) }
-            first = false
-            out.member(key.rawValue)
-        }
-        func text(_ name: CodingKeys, _ value: String?) {
-            guard let value else { return }
-            key(name)
-            out.string(value)
-        }
-        func raw(_ name: CodingKeys, _ json: String?) {
-            guard let json else { return }
-            key(name)
-            out.raw(json)
-        }
-        out.byte(UInt8(ascii: "{"))
-        text(.callAnsweredAt, callAnsweredAt?.iso8601)
-        text(.callEndedAt, callEndedAt?.iso8601)
-        text(.callStartedAt, callStartedAt?.iso8601)
-        text(.callerPhone, callerPhone?.e164)
-        text(.callerState, callerState)
-        text(.campaignID, campaignID)
-        raw(.converted, converted.map { $0 ? "true" : "false" })
-        text(.destinationNumber, destinationNumber?.e164)
-        raw(.durationSeconds, durationSeconds.map { String($0) })
-        text(.payout, payout?.decimalString)
-        text(.publisherID, publisherID)
-        text(.recordingURL, recordingURL)
-        text(.revenue, revenue?.decimalString)
-        text(.status, status?.rawValue)
-        if !tags.isEmpty {
-            key(.tags)
-            out.object(tags.values)
-        }
-        text(.targetID, targetID)
-        text(.trackingNumber, trackingNumber?.e164)
-        out.byte(UInt8(ascii: "}"))
-        return out.text
     }
 }
