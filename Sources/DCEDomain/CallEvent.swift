@@ -76,23 +76,7 @@ public struct CallFields: Hashable, Sendable, Codable {
         self.tags = tags
     }
 
-    enum CodingKeys: String, CodingKey {
-        case callerPhone = "caller_phone"
-        case trackingNumber = "tracking_number"
-        case destinationNumber = "destination_number"
-        case durationSeconds = "duration_seconds"
-        case callStartedAt = "call_started_at"
-        case callAnsweredAt = "call_answered_at"
-        case callEndedAt = "call_ended_at"
-        case status
-        case campaignID = "campaign_id"
-        case publisherID = "publisher_id"
-        case targetID = "target_id"
-        case callerState = "caller_state"
-        case revenue, payout, converted
-        case recordingURL = "recording_url"
-        case tags
-    }
+    typealias CodingKeys = CallField
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -1,16 +1,13 @@
 import DCEDomain
+import DCEJSON
 
 /// A call's row as its fold gives it: the columns a fold writes, and the statements'
 /// tails that write them.
 enum CallRows {
     /// The call columns a fold writes, after the five that only a new row needs.
-    static let foldedColumns = [
-        "id", "account_id", "source", "external_call_id", "created_at",
-        "caller_phone", "tracking_number", "destination_number", "duration_seconds", "call_started_at",
-        "call_answered_at", "call_ended_at", "status", "campaign_id", "publisher_id", "target_id",
-        "caller_state", "revenue_cents", "payout_cents", "converted", "recording_url", "call_metadata",
-        "event_count", "sort_at", "updated_at", "first_event_at", "last_event_at",
-    ]
+    static let foldedColumns = ["id", "account_id", "source", "external_call_id", "created_at"]
+        + CallField.allCases.map(\.column)
+        + ["event_count", "sort_at", "updated_at", "first_event_at", "last_event_at"]
 
     /// A call's row as its fold gives it, in `foldedColumns` order. `identity`: the source
     /// and vendor call id a new row is written with.
