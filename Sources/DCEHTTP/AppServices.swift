@@ -28,6 +28,9 @@ public struct AppServices: Sendable {
     /// The address carriers reach dce at (`https://dce.example.com`), which their request
     /// signatures cover; nil: the request's own scheme and Host.
     public var publicURL: String?
+    /// How long the voice webhook waits for routing before it answers the campaign's
+    /// fallback: carriers give up after a few seconds (SignalWire and Sinch read for 5 s).
+    public var voiceDeadline: Duration = .milliseconds(2500)
     let rateLimiter: RateLimiter
     let bodyBudget: BodyBudget
 

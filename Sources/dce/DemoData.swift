@@ -24,6 +24,9 @@ enum DemoData {
             account = existing
         } else {
             account = try await directory.create(name: accountName)
+            // Every demo call is routed and answered through the exchange as it would be live,
+            // a few writes each: a minute for 3000 calls on a laptop's disk.
+            logger.info("routing the demo calls through the demo exchange", metadata: ["calls": "\(calls)"])
             let exchange = try await DemoExchange.seed(directory: ExchangeDirectory(database: database), accountID: account.id)
             created = try await seed(ledger: ledger, routes: routes, exchange: exchange, accountID: account.id, calls: calls, now: .now())
             logger.info("demo data created", metadata: ["calls": "\(created)"])

@@ -19,7 +19,8 @@ import Testing
         let reader = ConfigReader(provider: InMemoryProvider(values: [
             "database.url": .init(.string(url), isSecret: true),
             "dce.admin.key": .init(.string(TestApp.adminKey), isSecret: true),
-            "dce.rate.limit": "1",
+            // One request, then a token every 1000 s: the second is refused however slow the machine.
+            "dce.rate.limit": "0.001",
             "dce.rate.burst": "1",
         ]))
         var account: TestAccount?

@@ -344,6 +344,8 @@ extension VoiceWebhookTests {
         try await TestDatabases.with(engine) { database in
             var configured = AppServices(database: database, adminKey: TestApp.adminKey)
             configured.publicURL = publicURL
+            // Routing here is never late on purpose; a loaded test machine must not make it so.
+            configured.voiceDeadline = .seconds(60)
             let services = configured
             let account = try await TestAccount.make(database)
             let app = Application(router: try buildRouter(services))

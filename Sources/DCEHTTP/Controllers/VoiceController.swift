@@ -21,12 +21,12 @@ struct VoiceController {
     /// How long routing may take before the fallback is answered instead.
     let deadline: Duration
 
-    init(services: AppServices, deadline: Duration = .milliseconds(2500)) {
+    init(services: AppServices, deadline: Duration? = nil) {
         self.services = services
         self.directory = services.exchange
         self.desk = services.routes
         self.carriers = CarrierCache(store: CarrierStore(database: services.database))
-        self.deadline = deadline
+        self.deadline = deadline ?? services.voiceDeadline
     }
 
     func register(on router: Router<AppRequestContext>) {
