@@ -64,9 +64,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
                 let directory = AccountDirectory(database: database)
-                guard let owner = try await directory.account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await directory.requireAccount(named: account)
                 let issued = try await directory.issueKey(for: owner.id, label: label)
                 print(issued.plaintext)
                 FileHandle.standardError.write(Data("key \(issued.record.prefix) issued for \(owner.name); store it now, it is not shown again\n".utf8))
@@ -82,9 +80,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
                 let directory = AccountDirectory(database: database)
-                guard let owner = try await directory.account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await directory.requireAccount(named: account)
                 for key in try await directory.keys(for: owner.id) {
                     print("\(key.id)\t\(key.prefix)…\t\(key.label ?? "")\t\(key.revokedAt.map { "revoked \($0)" } ?? "active")")
                 }

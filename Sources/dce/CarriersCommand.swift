@@ -29,9 +29,7 @@ struct CarriersCommand: AsyncParsableCommand {
                 throw ValidationError("--\(error.field.replacingOccurrences(of: "_", with: "-")): \(error.message)")
             }
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 let (carrier, token) = try await CarrierStore(database: database).create(
                     accountID: owner.id, kind: spec.kind, name: spec.name, authToken: spec.secret
                 )
@@ -50,9 +48,7 @@ struct CarriersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 for carrier in try await CarrierStore(database: database).list(accountID: owner.id) {
                     print("\(carrier.id)\t\(carrier.kind.rawValue)\t\(carrier.name)\t\(carrier.createdAt.iso8601)")
                 }
@@ -68,9 +64,7 @@ struct CarriersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 guard try await CarrierStore(database: database).delete(id: id, accountID: owner.id) else {
                     throw ValidationError("no carrier with id '\(id)' in account '\(account)'")
                 }

@@ -67,7 +67,7 @@ enum ExchangeCommands<Spec: ExchangeListing> {
 
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                let owner = try await NumbersCommand.account(named: account, in: database)
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 let entities = try await ExchangeDirectory(database: database).list(Spec.self, accountID: owner.id)
                 let rows = entities.map { [$0.id, $0.spec.name, $0.spec.summary, $0.updatedAt.iso8601] }
                 print(ExchangeCommands.table(header: ["ID", "NAME", "SUMMARY", "UPDATED"], rows: rows), terminator: "")
@@ -85,7 +85,7 @@ enum ExchangeCommands<Spec: ExchangeListing> {
 
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                let owner = try await NumbersCommand.account(named: account, in: database)
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 guard let entity = try await ExchangeDirectory(database: database).get(Spec.self, id: id, accountID: owner.id) else {
                     throw ExchangeCommands.notFound(id)
                 }
@@ -105,7 +105,7 @@ enum ExchangeCommands<Spec: ExchangeListing> {
         func run() async throws {
             let spec = try ExchangeCommands.spec(file: file)
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                let owner = try await NumbersCommand.account(named: account, in: database)
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 let created = try await ExchangeCommands.refusing(id: nil) {
                     try await ExchangeDirectory(database: database).create(spec, accountID: owner.id)
                 }
@@ -126,7 +126,7 @@ enum ExchangeCommands<Spec: ExchangeListing> {
         func run() async throws {
             let spec = try ExchangeCommands.spec(file: file)
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                let owner = try await NumbersCommand.account(named: account, in: database)
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 let replaced = try await ExchangeCommands.refusing(id: id) {
                     try await ExchangeDirectory(database: database).replace(spec, id: id, accountID: owner.id)
                 }
@@ -145,7 +145,7 @@ enum ExchangeCommands<Spec: ExchangeListing> {
 
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                let owner = try await NumbersCommand.account(named: account, in: database)
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 try await ExchangeCommands.refusing(id: id) {
                     try await ExchangeDirectory(database: database).delete(Spec.self, id: id, accountID: owner.id)
                 }

@@ -40,9 +40,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
                 throw ValidationError(error.message)
             }
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 let integration = try await IntegrationStore(database: database).create(
                     accountID: owner.id, vendor: spec.vendor.name, name: spec.name, fieldMapping: spec.fieldMapping, secret: spec.secret
                 )
@@ -62,9 +60,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 for integration in try await IntegrationStore(database: database).list(accountID: owner.id) {
                     print("\(integration.id)\t\(integration.vendor)\t\(integration.name)\t\(integration.webhookPath)")
                 }
@@ -89,9 +85,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
                 do { try IntegrationSpec.validate(secret: secret) } catch { throw ValidationError(error.message) }
             }
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 let store = IntegrationStore(database: database)
                 guard let existing = try await store.integration(id: id), existing.accountID == owner.id,
                       let vendor = VendorRegistry.standard.adapter(named: existing.vendor)
@@ -121,9 +115,7 @@ struct IntegrationsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                guard let owner = try await AccountDirectory(database: database).account(named: account) else {
-                    throw ValidationError(AccountError.unknownAccount(account).description)
-                }
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 guard try await IntegrationStore(database: database).remove(id: id, accountID: owner.id) else {
                     throw ValidationError("no integration '\(id)' in account \(account)")
                 }

@@ -10,13 +10,6 @@ struct NumbersCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, SetUse.self]
     )
 
-    static func account(named name: String, in database: any Database) async throws -> Account {
-        guard let account = try await AccountDirectory(database: database).account(named: name) else {
-            throw ValidationError("no account named '\(name)'")
-        }
-        return account
-    }
-
     static func phone(_ text: String) throws -> PhoneNumber {
         do { return try PhoneNumber(parsing: text) } catch { throw ValidationError("\(text): \(error.description)") }
     }
@@ -35,7 +28,7 @@ struct NumbersCommand: AsyncParsableCommand {
         func run() async throws {
             let phone = try NumbersCommand.phone(number)
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                let owner = try await NumbersCommand.account(named: account, in: database)
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 let tracking = TrackingNumber(number: phone, label: label, campaignID: campaign, use: use)
                 let (stored, created) = try await NumberInventory(database: database).put(tracking, accountID: owner.id)
                 print("\(created ? "added" : "replaced") \(stored.number.number)\t\(stored.number.use.rawValue)\t\(stored.number.kind.rawValue)")
@@ -51,7 +44,7 @@ struct NumbersCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                let owner = try await NumbersCommand.account(named: account, in: database)
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 var filter = NumberInventory.Filter(limit: 1000)
                 filter.use = use
                 let inventory = NumberInventory(database: database)
@@ -80,7 +73,7 @@ struct NumbersCommand: AsyncParsableCommand {
         func run() async throws {
             let phone = try NumbersCommand.phone(number)
             try await withDatabase(try Settings.resolve(options)) { database, _ in
-                let owner = try await NumbersCommand.account(named: account, in: database)
+                let owner = try await AccountDirectory(database: database).requireAccount(named: account)
                 let inventory = NumberInventory(database: database)
                 guard var tracking = try await inventory.number(phone, accountID: owner.id)?.number else {
                     throw ValidationError("\(phone) is not in \(account)'s inventory")
