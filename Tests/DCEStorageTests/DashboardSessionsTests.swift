@@ -17,7 +17,9 @@ import Testing
             let sessions = DashboardSessions(database: database, lifetimeSeconds: 3600)
             // run
             let opened = try #require(try await sessions.open(key: key.plaintext, now: Self.start))
-            let refused = try await sessions.open(key: String(key.plaintext.dropLast()) + "x", now: Self.start)
+            // The key with its last character changed (to a different one, whatever it was).
+            let wrong = String(key.plaintext.dropLast()) + (key.plaintext.hasSuffix("x") ? "y" : "x")
+            let refused = try await sessions.open(key: wrong, now: Self.start)
             let stored = try await database.read { sql in
                 try await sql.raw("SELECT * FROM dashboard_sessions").all().map { try $0.decode(column: "id_hash", as: String.self) }
             }
