@@ -33,10 +33,7 @@ struct CallExchange {
     let desk: RouteDesk
 
     func describe(_ call: CallRecord, vendorIDs: [(source: Source, externalCallID: String)], accountID: AccountID) async throws -> CallExchangeJSON {
-        var route: RoutedCall?
-        for vendorID in vendorIDs where route == nil {
-            route = try await desk.route(source: vendorID.source, externalCallID: vendorID.externalCallID, accountID: accountID)
-        }
+        let route = try await desk.routes(of: vendorIDs, accountID: accountID).first
         let fields = call.fields
         var campaignID = route?.campaignID.rawValue
         var publisherID = route?.publisherID?.rawValue

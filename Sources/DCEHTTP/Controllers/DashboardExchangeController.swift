@@ -165,19 +165,11 @@ struct DashboardExchangeController {
               let call = try await services.ledger.call(CallID(rawValue: id), accountID: accountID)
         else { return notFoundPage(visitor) }
         let vendorIDs = try await services.ledger.vendorIDs(of: call.id, accountID: accountID)
-        var lookups = vendorIDs.map { (source: $0.source, id: $0.externalCallID) }
-        if !lookups.contains(where: { $0.source == call.source && $0.id == call.externalCallID }) {
+        var lookups = vendorIDs.map { (source: $0.source, externalCallID: $0.externalCallID) }
+        if !lookups.contains(where: { $0.source == call.source && $0.externalCallID == call.externalCallID }) {
             lookups.insert((call.source, call.externalCallID), at: 0)
         }
-        // Reading a stored route needs no caller places; only routing a new call does.
-        let desk = services.routes
-        var routes: [RoutedCall] = []
-        for lookup in lookups {
-            guard let route = try await desk.route(source: lookup.source, externalCallID: lookup.id, accountID: accountID),
-                  !routes.contains(where: { $0.routeID == route.routeID })
-            else { continue }
-            routes.append(route)
-        }
+        let routes = try await services.routes.routes(of: lookups, accountID: accountID)
         let names = try await directory.names(ids: DashboardCallView.namedIDs(call, routes: routes), accountID: accountID)
         let view = DashboardCallView(call: call, vendorIDs: vendorIDs, routes: routes, names: names)
         return page("call", view.context, visitor: visitor, section: "calls")

@@ -303,6 +303,21 @@ public struct RouteDesk: Sendable {
         }
     }
 
+    /// The routes stored under any of a call's ids (each vendor's id for the same call), in
+    /// the order the ids are given, each route once; read in one go.
+    public func routes(of callIDs: [(source: Source, externalCallID: String)], accountID: AccountID) async throws -> [RoutedCall] {
+        try await database.read { sql in
+            var routes: [RoutedCall] = []
+            for callID in callIDs {
+                guard let route = try await Self.load(where: Self.byExternalID(callID.source, callID.externalCallID), accountID: accountID, on: sql),
+                      !routes.contains(where: { $0.routeID == route.routeID })
+                else { continue }
+                routes.append(route)
+            }
+            return routes
+        }
+    }
+
     public func route(id: String, accountID: AccountID) async throws -> RoutedCall? {
         try await database.read { sql in try await Self.loadRow(routeID: id, accountID: accountID, on: sql)?.call }
     }
