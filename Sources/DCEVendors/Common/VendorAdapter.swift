@@ -35,6 +35,9 @@ public protocol VendorAdapter: Sendable {
 
     /// The deliveries the vendor would send for one simulated call, in its order.
     func simulatedDeliveries(for call: SimulatedCall) -> [SimulatedDelivery]
+
+    /// How dce pulls the vendor's own record of calls from its API; nil when it cannot.
+    var pull: (any PullClient)? { get }
 }
 
 extension VendorAdapter {
@@ -48,6 +51,7 @@ extension VendorAdapter {
     public func makeSecret() -> String { StandardWebhooks.makeSecret() }
     public func handshake(header: (String) -> String?) -> VendorReply? { nil }
     public func simulatedDeliveries(for call: SimulatedCall) -> [SimulatedDelivery] { [] }
+    public var pull: (any PullClient)? { nil }
 }
 
 /// How a delivery proves it is genuine when it is not signed with Standard Webhooks (a
