@@ -1,0 +1,227 @@
+import DCEDomain
+import DCEStorage
+import DCEVendors
+import Foundation
+
+/// One run of one integration's sync: sends its requests (rate limit, retries, token
+/// renewal, the lease renewed before each), keeps each page verbatim and appends its rows'
+/// events. The engine decides the window and saves the state around it.
+actor SyncRun {
+    let engine: SyncEngine
+    let integration: Integration
+    let adapter: any VendorAdapter
+    let pull: any PullClient
+    let credentials: PullCredentials
+    let window: PullWindow
+    private(set) var token: AccessToken?
+    private(set) var report: SyncReport
+    private let gate: SyncRateGate
+    private var earliest: Timestamp?
+    private var latest: Timestamp?
+
+    init(engine: SyncEngine, integration: Integration, adapter: any VendorAdapter, pull: any PullClient,
+         credentials: PullCredentials, window: PullWindow, token: AccessToken?) {
+        self.engine = engine
+        self.integration = integration
+        self.adapter = adapter
+        self.pull = pull
+        self.credentials = credentials
+        self.window = window
+        self.token = token
+        self.report = SyncReport(window: window)
+        self.gate = SyncRateGate(pull.rateLimit)
+    }
+
+    var progress: SyncProgress {
+        SyncProgress(pages: report.pages, rows: report.rows, deadLetters: report.deadLetters, window: window,
+                     earliest: earliest, latest: latest)
+    }
+
+    /// Signs in when the vendor issues tokens and the one held is missing or expiring.
+    func signInIfNeeded() async throws {
+        if let token, !token.isExpiring(at: engine.now()) { return }
+        try await renewToken()
+    }
+
+    private func renewToken() async throws {
+        var attempt = 0
+        while true {
+            do {
+                token = try await pull.signIn(credentials, current: token, now: engine.now(), transport: engine.timed)
+                return
+            } catch let refused as PullSignInError {
+                throw SyncError.signInRefused(refused.description)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                attempt += 1
+                guard attempt < engine.policy.tries else { throw SyncError.requestFailed(endpoint: "sign-in", reason: "\(error)") }
+                try await engine.sleep(engine.policy.jitter(SyncBackoff.bound(
+                    attempt: attempt, base: engine.policy.backoffBase, cap: engine.policy.backoffCap)))
+            }
+        }
+    }
+
+    /// The vendor's answer to `request`, once it is a page: server errors, timeouts and
+    /// lost connections are retried with backoff (429 after its `Retry-After`), a refused
+    /// token is renewed once.
+    func send(_ request: PullRequest) async throws -> PullResponse {
+        var attempt = 0
+        var renewed = false
+        while true {
+            try Task.checkCancellation()
+            try await engine.renewLease(integration.id)
+            let wait = gate.wait(now: engine.now())
+            if wait > .zero { try await engine.sleep(wait) }
+            let authorized = pull.authorize(request, credentials: credentials, token: token)
+            let failure: String
+            var retryAfter: Duration?
+            do {
+                let response = try await engine.timed.send(authorized, timeout: engine.policy.requestTimeout)
+                switch SyncAnswer.of(response, now: engine.now()) {
+                case .page:
+                    return response
+                case .renewToken where !renewed:
+                    renewed = true
+                    try await renewToken()
+                    continue
+                case .renewToken, .refused:
+                    throw SyncError.refused(endpoint: request.endpoint, status: response.status,
+                                            reason: masked(Self.excerpt(response.body)))
+                case .retry(let after):
+                    failure = "HTTP \(response.status)"
+                    retryAfter = after
+                }
+            } catch let error as SyncError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                failure = error is SyncTimeout ? "no answer within \(engine.policy.requestTimeout)" : "\(error)"
+            }
+            attempt += 1
+            guard attempt < engine.policy.tries else {
+                throw SyncError.requestFailed(endpoint: request.endpoint, reason: "\(failure) after \(attempt) tries")
+            }
+            if let retryAfter, retryAfter > engine.policy.longestRetryAfter {
+                throw SyncError.requestFailed(endpoint: request.endpoint, reason: "\(failure): the vendor asks to wait \(retryAfter)")
+            }
+            let delay = retryAfter ?? engine.policy.jitter(SyncBackoff.bound(
+                attempt: attempt, base: engine.policy.backoffBase, cap: engine.policy.backoffCap))
+            engine.log.notice("sync request retried", metadata: [
+                "integration": "\(integration.id)", "endpoint": "\(request.endpoint)", "reason": "\(failure)",
+                "attempt": "\(attempt)", "wait": "\(delay)",
+            ])
+            try await engine.sleep(delay)
+        }
+    }
+
+    /// Reads a page and keeps it with its events; a page that is not the vendor's shape
+    /// at all is kept as a dead letter and ends the run.
+    func read(_ response: PullResponse, of request: PullRequest) async throws -> PullRequest? {
+        let page: PulledPage
+        do {
+            page = try pull.read(response, of: request, window: window, credentials: credentials, integration: profile)
+        } catch {
+            let kept = keptRequest(request, response)
+            try await engine.services.ledger.deadLetter(kept, accountID: integration.accountID, reason: error.message, field: error.field)
+            engine.services.metrics.syncDeadLetter(vendor: adapter.name)
+            report.deadLetters += 1
+            throw SyncError.unreadablePage(endpoint: request.endpoint, reason: error.message)
+        }
+        _ = try await ingest(request, response, page.rows)
+        return page.next
+    }
+
+    /// Keeps `response` as `request`'s page with the events of `rows`, dead-letters the rows
+    /// that cannot be read, and counts them; returns what this page added.
+    func ingest(_ request: PullRequest, _ response: PullResponse, _ rows: [PulledRow]) async throws -> SyncReport {
+        let kept = keptRequest(request, response)
+        var events: [IncomingEvent] = []
+        var failed: [(PulledRow, VendorError)] = []
+        for row in rows {
+            switch row.outcome {
+            case .success(let read):
+                for item in read { events.append(try await incoming(item, row: row, earlier: events)) }
+            case .failure(let error):
+                failed.append((row, error))
+            }
+        }
+        let ingest = Ingest(services: engine.services)
+        let outcomes = try await ingest.append(events, ingest.begin(kept, accountID: integration.accountID, label: adapter.name))
+        for (row, error) in failed {
+            var letter = kept
+            letter.contentType = "application/json"
+            letter.body = Array(row.payload.utf8)
+            try await engine.services.ledger.deadLetter(letter, accountID: integration.accountID, reason: error.message, field: error.field)
+            engine.services.metrics.syncDeadLetter(vendor: adapter.name)
+        }
+        var added = SyncReport(window: window)
+        added.pages = 1
+        added.rows = rows.count
+        added.duplicates = outcomes.count(where: \.duplicate)
+        added.newEvents = outcomes.count - added.duplicates
+        added.deadLetters = failed.count
+        report.add(added)
+        for event in events.map(\.event.occurredAt) {
+            earliest = min(earliest ?? event, event)
+            latest = max(latest ?? event, event)
+        }
+        engine.services.metrics.syncPage(vendor: adapter.name, rows: rows.count)
+        return added
+    }
+
+    private var profile: IntegrationProfile {
+        IntegrationProfile(id: integration.id, fieldMapping: integration.fieldMapping)
+    }
+
+    /// A row's event as the ledger takes it, with what the account's own data decides, as
+    /// for a webhook: a correction's call from the event it corrects, a campaign from the
+    /// account's numbers.
+    private func incoming(_ item: VendorEvent, row: PulledRow, earlier: [IncomingEvent]) async throws -> IncomingEvent {
+        var event = item.event
+        if let key = item.correctedKey {
+            if let same = earlier.first(where: { $0.event.idempotencyKey == key }) {
+                event.externalCallID = same.event.externalCallID
+            } else if let stored = try await WebhookLookups(database: engine.services.database)
+                .externalCallID(forKey: key, accountID: integration.accountID) {
+                event.externalCallID = stored
+            }
+        }
+        var incoming = IncomingEvent(event: event, payload: item.payload.isEmpty ? row.payload : item.payload)
+        if adapter.campaignFromNumbers, event.fields.campaignID == nil {
+            incoming.campaignLookup = CampaignLookup(label: item.attributionLabel, trackingNumber: event.fields.trackingNumber)
+        }
+        return incoming
+    }
+
+    /// A page as stored: the request's URL before it was authorized, with any credential
+    /// the vendor echoed into a next-page link masked all the same.
+    private func keptRequest(_ request: PullRequest, _ response: PullResponse) -> InboundRequest {
+        InboundRequest(
+            source: adapter.source, method: request.method,
+            path: "/sync/\(adapter.name)/\(integration.id)/\(request.endpoint)",
+            contentType: response.headers["content-type"],
+            headers: ["x-dce-pull-url": masked(request.url)], body: response.body, receivedAt: engine.now()
+        )
+    }
+
+    private func masked(_ url: String) -> String {
+        var secrets = credentials.values.values.filter { $0.count >= 6 }
+        if let token { secrets += [token.value] + (token.refreshToken.map { [$0] } ?? []) }
+        var text = url
+        for secret in secrets.sorted(by: { $0.count > $1.count }) {
+            text = text.replacingOccurrences(of: secret, with: "***")
+            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics), encoded != secret {
+                text = text.replacingOccurrences(of: encoded, with: "***")
+            }
+        }
+        return text
+    }
+
+    /// The start of an error body, for the reason a run failed.
+    static func excerpt(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(300), as: UTF8.self)
+        return text.isEmpty ? "(no body)" : text
+    }
+}
