@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "DCEDomain",
                 "DCEJSON",
+                "DCEVendors",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -135,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DCEStorageTests",
-            dependencies: ["DCEDomain", "DCEStorage", "DCETestSupport", .product(name: "SQLKit", package: "sql-kit")]
+            dependencies: ["DCEDomain", "DCEStorage", "DCETestSupport", "DCEVendors", .product(name: "SQLKit", package: "sql-kit")]
         ),
         .testTarget(
             name: "DCEHTTPTests",

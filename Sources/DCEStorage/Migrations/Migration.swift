@@ -31,6 +31,7 @@ public enum Migrations {
         m012CallRoutes,
         m013Carriers,
         m014IntegrationVendorNames,
+        m015Sync,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns
