@@ -13,6 +13,8 @@ public struct ExotelAdapter: VendorAdapter {
 
     public init() {}
 
+    public var pull: (any PullClient)? { ExotelPull() }
+
     public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
         let local = DateFormatter()
         local.locale = Locale(identifier: "en_US_POSIX")

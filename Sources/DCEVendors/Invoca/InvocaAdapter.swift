@@ -13,6 +13,8 @@ public struct InvocaAdapter: VendorAdapter {
 
     public init() {}
 
+    public var pull: (any PullClient)? { InvocaPull() }
+
     public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
         func row(_ transaction: String, revenue: Int, corrects: String?) -> SimulatedDelivery {
             var object: [String: Any] = [
