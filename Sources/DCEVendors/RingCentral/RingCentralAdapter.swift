@@ -32,6 +32,8 @@ public struct RingCentralAdapter: VendorAdapter {
 
     public init() {}
 
+    public var pull: (any PullClient)? { RingCentralPull() }
+
     public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
         var sequence = 0
         func notification(_ status: String, at offset: Int) -> SimulatedDelivery {

@@ -62,7 +62,7 @@ public enum RingCentralMapping {
     ) throws(VendorError) -> VendorEvent {
         let path = "body.parties[\(index)]"
         let legacySession = body.sessionId ?? party.sessionId
-        let callKey = legacySession ?? body.telephonySessionId ?? party.id ?? contentKey(body.raw)
+        let callKey = callKey(session: legacySession, telephonySession: body.telephonySessionId) ?? party.id ?? contentKey(body.raw)
         // A status RingCentral adds later, or none, still makes the call known: its state
         // is unknown until a status dce reads arrives, and the name is kept as a tag.
         let statusName = party.status?.code ?? party.state?.name ?? "unknown"
@@ -115,7 +115,8 @@ public enum RingCentralMapping {
         time: Timestamp, integration: IntegrationProfile
     ) throws(VendorError) -> VendorEvent {
         let path = "body.activeCalls[\(index)]"
-        let callKey = active.sessionId ?? active.telephonySessionId ?? active.id ?? active.partyId ?? contentKey(active.raw)
+        let callKey = callKey(session: active.sessionId, telephonySession: active.telephonySessionId)
+            ?? active.id ?? active.partyId ?? contentKey(active.raw)
         let statusName = active.telephonyStatus ?? body.telephonyStatus ?? "unknown"
         var status = presenceStatusTable[statusName.lowercased()] ?? .unknown
         if active.missedCall == true, status == .completed { status = .noAnswer }
@@ -157,6 +158,12 @@ public enum RingCentralMapping {
             occurredAt: time, type: "ringcentral.presence.\(statusName.lowercased())", fields: call
         )
         return VendorEvent(event: event, payload: JSONBody.text(active.raw))
+    }
+
+    /// A call's key from the sessions RingCentral names, the same in a notification and in
+    /// the call log: the session id, else the telephony session id.
+    static func callKey(session: String?, telephonySession: String?) -> String? {
+        session ?? telephonySession
     }
 
     /// A time RingCentral sent: absent is nil, anything unreadable or outside the years
