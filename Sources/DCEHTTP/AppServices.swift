@@ -31,6 +31,8 @@ public struct AppServices: Sendable {
     /// How long the voice webhook waits for routing before it answers the campaign's
     /// fallback: carriers give up after a few seconds (SignalWire and Sinch read for 5 s).
     public var voiceDeadline: Duration = .milliseconds(2500)
+    /// Where recordings downloaded from vendors are kept (`DCE_RECORDINGS_DIR`).
+    public var recordingsDirectory = "recordings"
     let rateLimiter: RateLimiter
     let bodyBudget: BodyBudget
 

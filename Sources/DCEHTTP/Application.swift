@@ -32,6 +32,7 @@ public func buildRouter(_ services: AppServices) throws -> Router<AppRequestCont
         .add(middleware: RateLimitMiddleware(limiter: services.rateLimiter))
         .addRoutes(EventsController(services: services).endpoints)
         .addRoutes(CallsController(services: services).endpoints)
+        .addRoutes(RecordingsController(services: services).endpoints)
         .addRoutes(NumbersController(services: services).endpoints)
         .addRoutes(IntegrationsController(services: services).endpoints)
         .addRoutes(ExchangeController<CampaignSpec>(services: services).endpoints)

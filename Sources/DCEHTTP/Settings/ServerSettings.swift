@@ -9,6 +9,8 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var database: DatabaseLocation = .sqlite(path: "dce.sqlite")
     public var logLevel: Logger.Level = .info
     public var adminKey: String?
+    /// `DCE_RECORDINGS_DIR`; nil: `recordingsFolder`'s default.
+    public var recordingsDirectory: String?
 
     public init() {}
 
@@ -40,6 +42,18 @@ public struct DatabaseSettings: Sendable, Equatable {
             guard text.count >= 16 else { throw SettingRejected("must be at least 16 characters") }
             return text
         }
+        recordingsDirectory = collector.value(.recordingsDir, default: defaults.recordingsDirectory) { text throws(SettingRejected) in
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw SettingRejected("must name a folder") }
+            return text
+        }
+    }
+
+    /// Where call recordings are downloaded to: `DCE_RECORDINGS_DIR`, else `recordings/`
+    /// beside the SQLite file (or in the working directory with PostgreSQL).
+    public var recordingsFolder: String {
+        if let recordingsDirectory { return recordingsDirectory }
+        guard case .sqlite(let path) = database, path != ":memory:" else { return "recordings" }
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("recordings").path
     }
 
     public func makeLogger(label: String = "dce") -> Logger {

@@ -32,6 +32,7 @@ public enum Migrations {
         m013Carriers,
         m014IntegrationVendorNames,
         m015Sync,
+        m016Recordings,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns
