@@ -35,7 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         let demoCalls = demoCalls
         let host = settings.host, databaseLabel = settings.base.database.description
+        var built: AppServices?
         let app = try await buildApplication(settings: settings, logger: logger, allowsLoginLinks: demo, prepare: { services in
+            built = services
             guard demo else { return }
             let result = try await DemoData.prepare(database: services.database, routes: services.routes, calls: demoCalls, logger: logger)
             banner.signInKey = result.key
@@ -50,9 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
             }
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         })
-        // The application's own group closes the database (`DatabaseService`) after the server stops.
+        // The application's own group closes the database (`DatabaseService`) after the server stops;
+        // the due syncs, listed after it, stop before it.
+        var running: [any Service] = [app]
+        if let built { running.append(SyncService(engine: SyncEngine(services: built, transport: HTTPPullTransport()))) }
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
         try await group.run()
     }

@@ -58,7 +58,7 @@ public struct SyncEngine: Sendable {
     /// waits for an open breaker; a window asked for runs regardless. Throws `SyncError`
     /// with the reason when a page could not be stored.
     public func sync(integrationID: String, window: PullWindow?, progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws -> SyncReport {
-        guard let integration = try await IntegrationStore(database: services.database).integration(id: integrationID) else {
+        guard let integration = try await IntegrationStore(database: services.database, box: services.secretBox).integration(id: integrationID) else {
             throw SyncError.unknownIntegration(integrationID)
         }
         guard let adapter = services.vendors.adapter(named: integration.vendor), let pull = adapter.pull else {

@@ -1,0 +1,102 @@
+import DCEDomain
+import DCEStorage
+import DCETestSupport
+import Foundation
+import SQLKit
+import Synchronization
+import Testing
+
+/// `dce sync` as a user runs it, against a fake Retreaver: every page stored and exit 0,
+/// or a non-zero exit that says why.
+@Suite struct SyncCommandTests {
+    static let secretKey = String(repeating: "5a", count: 32)
+
+    /// Two calls of Retreaver's `{"call": {…}}` shape (core-api-docs, "V2 - Enumerate
+    /// through Calls"), trimmed to the fields dce reads.
+    static func calls(_ ids: [String]) -> String {
+        "[" + ids.map { id in
+            """
+            {"call":{"uuid":"\(id)","caller":"+13015236555","status":"finished","number":"+18886064349",\
+            "dialed_number":"+12263399112","start_time":"2026-01-05T16:52:18.034Z","end_time":"2026-01-05T16:52:32.882Z",\
+            "created_at":"2026-01-05T16:52:18.177Z","updated_at":"2026-01-05T16:53:00.756Z","total_duration":14}}
+            """
+        }.joined(separator: ",") + "]"
+    }
+
+    @Test func syncStoresEveryPageAndExitsZero() async throws {
+        let base = Mutex("")
+        let server = try await FakeVendorServer.start { request in
+            guard request.query["api_key"] == "rk-secret-1" else { return .json(#"{"error":"unauthorized"}"#, status: 401) }
+            if request.query["sort_by"] == "updated_at" { return .json("[]") }
+            if request.query["page"] == "2" { return .json(Self.calls(["c-3"])) }
+            // Retreaver writes the key into its links; dce takes it out before keeping one.
+            let next = "<\(base.withLock { $0 })api/v2/calls.json?page=2&api_key=rk-secret-1>; rel=\"next\""
+            return .json(Self.calls(["c-1", "c-2"]), headers: ["Link": next])
+        }
+        base.withLock { $0 = server.baseURL }
+        let created = try await TestDatabases.create(.sqlite)
+        let integration = try await Self.retreaverIntegration(created.location, baseURL: server.baseURL)
+
+        // run
+        let synced = try await Self.dce(["sync", integration, "--from", "2026-01-01", "--to", "2026-01-31",
+                                         "--database", created.location.connectionString])
+
+        // validate
+        #expect(synced.status == 0, "\(synced.stderr)")
+        #expect(synced.stdout.contains("3 rows"))
+        #expect(synced.stderr.contains("sync: 1 pages"))
+        let database = try await openDatabase(created.location, logger: TestDatabases.logger)
+        let calls = try await database.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM calls").first()?.decode(column: "n", as: Int.self)
+        }
+        let pages = try await database.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM inbound_requests WHERE path LIKE '/sync/retreaver/%'").first()?.decode(column: "n", as: Int.self)
+        }
+        let kept = try await database.read { sql in
+            try await sql.raw("SELECT headers FROM inbound_requests").all().map { try $0.decode(column: "headers", as: String.self) }
+        }
+        await database.close()
+        #expect(!kept.contains { $0.contains("rk-secret-1") })
+        #expect(calls == 3)
+        #expect(pages == 3)
+        try await server.stop()
+        try await created.drop()
+    }
+
+    @Test func aVendorThatRefusesTheKeyFailsTheSyncWithTheReason() async throws {
+        let server = try await FakeVendorServer.start { _ in .json(#"{"error":"invalid api key"}"#, status: 401) }
+        let created = try await TestDatabases.create(.sqlite)
+        let integration = try await Self.retreaverIntegration(created.location, baseURL: server.baseURL)
+
+        let synced = try await Self.dce(["sync", integration, "--from", "2026-01-01", "--database", created.location.connectionString])
+
+        #expect(synced.status != 0)
+        #expect(synced.stderr.contains("HTTP 401"))
+        #expect(synced.stderr.contains("invalid api key"))
+        #expect(!synced.stderr.contains("rk-secret-1"))
+        try await server.stop()
+        try await created.drop()
+    }
+
+    /// An account with a Retreaver integration whose API is `baseURL`; returns its id.
+    static func retreaverIntegration(_ location: DatabaseLocation, baseURL: String) async throws -> String {
+        let database = ["--database", location.connectionString]
+        #expect(try await dce(["accounts", "create", "acme"] + database).status == 0)
+        let added = try await dce(["integrations", "add", "--account", "acme", "--vendor", "retreaver", "--name", "r"] + database)
+        let id = added.stdout.split(separator: "\n").first { $0.hasPrefix("id\t") }.map { String($0.dropFirst(3)) } ?? ""
+        let credentials = try await dce(["integrations", "credentials", id, "--set", "api_key=rk-secret-1", "--set", "company_id=2",
+                                         "--api-base-url", baseURL] + database)
+        #expect(credentials.status == 0, "\(credentials.stderr)")
+        return id
+    }
+
+    /// Runs `dce` on a thread of its own, so that the fake vendor in this process keeps
+    /// answering while the test waits.
+    static func dce(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try DCEProcess.run(arguments, environment: ["DCE_SECRET_KEY": secretKey]) })
+            }.start()
+        }
+    }
+}
