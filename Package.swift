@@ -114,6 +114,7 @@ let package = Package(
         .target(
             name: "DCETestSupport",
             dependencies: [
+                "DCEJSON",
                 "DCEStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -151,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "DCEEndToEndTests",
             dependencies: [
-                "DCEDomain", "DCEStorage", "DCETestSupport", "DCEVendors",
+                "DCEDomain", "DCEJSON", "DCEStorage", "DCETestSupport", "DCEVendors",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

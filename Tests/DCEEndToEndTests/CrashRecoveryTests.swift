@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import DCEJSON
 import DCETestSupport
 import Foundation
 import Testing
@@ -55,10 +56,10 @@ import Testing
         repeat {
             let page = try await HTTP.request(.GET, restarted.baseURL + "/v1/calls?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""), key: key)
             #expect(page.status == 200)
-            let calls = page.json["data"] as? [[String: Any]] ?? []
-            external += calls.compactMap { $0["external_call_id"] as? String }
-            #expect(calls.allSatisfy { $0["event_count"] as? Int == 1 })
-            cursor = page.json["next_cursor"] as? String
+            let calls = page.value["data"]?.array ?? []
+            external += calls.compactMap { $0["external_call_id"]?.string }
+            #expect(calls.allSatisfy { $0["event_count"] == 1 })
+            cursor = page.value["next_cursor"]?.string
         } while cursor != nil
         let acked = await acknowledged.ids
         #expect(acked.count >= 150)
@@ -68,7 +69,7 @@ import Testing
         // Retrying an acknowledged event after the crash answers it as a duplicate.
         let retry = try await HTTP.request(.POST, restarted.baseURL + "/v1/events", key: key,
                                            body: #"{"idempotency_key": "\#(acked.first!)", "external_call_id": "\#(acked.first!)"}"#)
-        #expect(retry.json["duplicate"] as? Bool == true)
+        #expect(retry.value["duplicate"] == true)
         _ = restarted.terminate()
     }
 }

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCETestSupport
 import Foundation
 import Testing
@@ -12,8 +13,7 @@ import Testing
     }
 
     static func id(_ output: String) throws -> String {
-        let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any]
-        return try #require(object?["id"] as? String, "no id in \(output)")
+        try #require(JSONValue.parse(output)?["id"]?.string, "no id in \(output)")
     }
 
     @Test func anExchangeIsSetUpChangedAndTornDownFromFiles() async throws {

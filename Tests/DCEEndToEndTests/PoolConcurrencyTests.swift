@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DCEDomain
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -116,10 +117,9 @@ final class DCEServer: @unchecked Sendable {
                     request.body = .bytes(ByteBuffer(string: #"{"u": "\#(page)", "visitor_id": "visitor-\#(index)"}"#))
                     let response = try await client.execute(request, timeout: .seconds(60))
                     let body = try await response.body.collect(upTo: 1 << 20)
-                    let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-                    let number = json?["number"] as? [String: Any]
-                    let perVisitor = number?["is_per_visitor"] as? Bool == true
-                    return (perVisitor ? number?["number"] as? String : nil, response.status == .ok)
+                    let number = JSONValue.parse(bytes: Array(buffer: body))?["number"]
+                    let perVisitor = number?["is_per_visitor"] == true
+                    return (perVisitor ? number?["number"]?.string : nil, response.status == .ok)
                 }
             }
             return try await group.reduce(into: [(String?, Bool)]()) { $0.append($1) }

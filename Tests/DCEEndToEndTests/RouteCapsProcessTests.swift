@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DCEDomain
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -66,8 +67,8 @@ import Testing
                         request.body = .bytes(ByteBuffer(string: #"{"campaign_id": "\#(prepared.campaign)", "caller": "\#(caller)", "call_id": "call-\#(index)"}"#))
                         let response = try await client.execute(request, timeout: .seconds(60))
                         let body = try await response.body.collect(upTo: 1 << 20)
-                        let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
-                        return (response.status == .ok, (json?["target"] as? [String: Any])?["id"] as? String)
+                        let json = JSONValue.parse(bytes: Array(buffer: body))
+                        return (response.status == .ok, json?["target"]?["id"]?.string)
                     }
                 }
                 return try await group.reduce(into: [(Bool, String?)]()) { $0.append($1) }

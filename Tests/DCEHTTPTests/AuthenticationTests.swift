@@ -35,14 +35,14 @@ import Testing
             let other = try await TestAccount.make(services.database, name: "globex")
             let posted = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key),
                                                   body: .json(#"{"idempotency_key": "k", "external_call_id": "c"}"#))
-            let callID = try #require(posted.json["call_id"] as? String)
+            let callID = try #require(posted.value["call_id"]?.string)
             let mine = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: .bearer(account.key))
             #expect(mine.status == .ok)
             let theirs = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: .bearer(other.key))
             #expect(theirs.status == .notFound)
             #expect(theirs.errorCode == "not_found")
             let list = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(other.key))
-            #expect((list.json["data"] as? [Any])?.isEmpty == true)
+            #expect(list.value["data"]?.array?.isEmpty == true)
         }
     }
 
@@ -66,17 +66,17 @@ import Testing
 
             let issued = try await client.execute(uri: "/v1/admin/accounts/initech/keys", method: .post, headers: admin, body: .json(#"{"label": "crm"}"#))
             #expect(issued.status == .created)
-            let key = try #require(issued.json["key"] as? String)
-            let prefix = try #require(issued.json["prefix"] as? String)
+            let key = try #require(issued.value["key"]?.string)
+            let prefix = try #require(issued.value["prefix"]?.string)
             #expect(try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(key)).status == .ok)
 
             let list = try await client.execute(uri: "/v1/admin/accounts", method: .get, headers: admin)
-            #expect((list.json["data"] as? [[String: Any]])?.compactMap { $0["name"] as? String }.sorted() == ["acme", "initech"])
+            #expect(list.value["data"]?.array?.compactMap { $0["name"]?.string }.sorted() == ["acme", "initech"])
             #expect(!list.text.contains(key))
 
             let revoked = try await client.execute(uri: "/v1/admin/keys/\(prefix)", method: .delete, headers: admin)
             #expect(revoked.status == .ok)
-            #expect(revoked.json["key"] == nil)
+            #expect(revoked.value["key"] == nil)
             #expect(try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(key)).status == .unauthorized)
         }
     }

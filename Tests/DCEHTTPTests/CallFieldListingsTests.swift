@@ -1,5 +1,6 @@
 import DCEDomain
 @testable import DCEHTTP
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -16,7 +17,7 @@ import Testing
                               createdAt: Timestamp(millisecondsSince1970: 0), updatedAt: Timestamp(millisecondsSince1970: 0))
         // run
         let data = try JSONEncoder().encode(CallJSON(call: call))
-        let keys = Set(try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]).keys)
+        let keys = Set(try #require(JSONValue.parse(bytes: Array(data))?.object).keys)
         // validate
         for field in CallField.allCases {
             #expect(keys.contains(field.callKey), "CallJSON does not write \(field.callKey)")

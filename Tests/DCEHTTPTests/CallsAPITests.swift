@@ -19,7 +19,7 @@ import Testing
             func count(_ query: String) async throws -> Int {
                 let response = try await client.execute(uri: "/v1/calls?limit=500&\(query)", method: .get, headers: .bearer(account.key))
                 #expect(response.status == .ok, "\(query)")
-                return (response.json["data"] as? [Any])?.count ?? -1
+                return response.value["data"]?.array?.count ?? -1
             }
             #expect(try await count("") == 12)
             #expect(try await count("status=completed") == 6)
@@ -36,9 +36,9 @@ import Testing
             repeat {
                 let uri = "/v1/calls?limit=5" + (cursor.map { "&cursor=\($0)" } ?? "")
                 let page = try await client.execute(uri: uri, method: .get, headers: .bearer(account.key))
-                ids += (page.json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-                cursor = page.json["next_cursor"] as? String
-                #expect((page.json["has_more"] as? Bool) == (cursor != nil))
+                ids += (page.value["data"]?.array ?? []).compactMap { $0["id"]?.string }
+                cursor = page.value["next_cursor"]?.string
+                #expect(page.value["has_more"]?.bool == (cursor != nil))
             } while cursor != nil
             #expect(ids.count == 12)
             #expect(Set(ids).count == 12)

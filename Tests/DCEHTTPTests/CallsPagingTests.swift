@@ -17,8 +17,8 @@ import Testing
             let uri = "/v1/calls?limit=\(limit)" + (cursor.map { "&cursor=\($0)" } ?? "")
             let page = try await client.execute(uri: uri, method: .get, headers: .bearer(key))
             #expect(page.status == .ok)
-            ids += (page.json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-            cursor = page.json["next_cursor"] as? String
+            ids += (page.value["data"]?.array ?? []).compactMap { $0["id"]?.string }
+            cursor = page.value["next_cursor"]?.string
             pages += 1
         } while cursor != nil && pages < maximumPages
         return ids
@@ -39,7 +39,7 @@ import Testing
             let ids = try await Self.pageThrough(client, key: account.key, limit: 3)
             // validate
             let all = try await client.execute(uri: "/v1/calls?limit=100", method: .get, headers: .bearer(account.key))
-            let listed = (all.json["data"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            let listed = (all.value["data"]?.array ?? []).compactMap { $0["id"]?.string }
             #expect(listed.count == 7)
             #expect(ids == listed)
         }

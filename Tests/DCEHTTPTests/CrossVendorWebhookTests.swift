@@ -23,16 +23,16 @@ import Testing
             let conversion = try await client.execute(uri: ringba.path("call_id=RGB-42&call_revenue=45.50&sale_successful=yes"), method: .post)
             let again = try await client.execute(uri: ringba.path("call_id=RGB-42&call_revenue=45.50&sale_successful=yes"), method: .post)
             // validate
-            let callID = try #require((incoming.json["results"] as? [[String: Any]])?.first?["call_id"] as? String)
-            #expect((setup.json["results"] as? [[String: Any]])?.first?["call_id"] as? String == callID)
-            #expect((conversion.json["results"] as? [[String: Any]])?.first?["call_id"] as? String == callID)
-            #expect((again.json["results"] as? [[String: Any]])?.first?["duplicate"] as? Bool == true)
-            let call = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: .bearer(account.key)).json
-            let vendorIDs = try #require(call["vendor_ids"] as? [[String: String]])
+            let callID = try #require(incoming.value["results"]?.array?.first?["call_id"]?.string)
+            #expect(setup.value["results"]?.array?.first?["call_id"]?.string == callID)
+            #expect(conversion.value["results"]?.array?.first?["call_id"]?.string == callID)
+            #expect(again.value["results"]?.array?.first?["duplicate"] == true)
+            let call = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: .bearer(account.key)).value
+            let vendorIDs = try #require(call["vendor_ids"]?.array)
             #expect(Set(vendorIDs.compactMap { $0["source"] }) == ["ringba", "ringcentral"])
-            #expect(call["revenue"] as? String == "45.50")
-            let list = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key)).json
-            #expect((list["data"] as? [Any])?.count == 1)
+            #expect(call["revenue"] == "45.50")
+            let list = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key)).value
+            #expect(list["data"]?.array?.count == 1)
         }
     }
 }

@@ -238,7 +238,7 @@ import Testing
                 body: .json(#"{"events": [{"idempotency_key": "k1", "external_call_id": "call-1", "caller_phone": "+12125550123", "status": "completed", "campaign_id": "\#(seeded.campaign.id)"}]}"#))
             #expect(posted.status == .ok)
             let calls = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key))
-            let callID = try #require((calls.json["data"] as? [[String: Any]])?.first?["id"] as? String)
+            let callID = try #require(calls.value["data"]?.array?.first?["id"]?.string)
             let browser = try await Browser.signIn(services, key: account.key)
 
             // run

@@ -19,15 +19,15 @@ import Testing
             let posted = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key), body: .json(Self.event))
             // validate
             #expect(posted.status == .ok)
-            let callID = try #require(posted.json["call_id"] as? String)
-            #expect(posted.json["duplicate"] as? Bool == false)
+            let callID = try #require(posted.value["call_id"]?.string)
+            #expect(posted.value["duplicate"] == false)
 
             let shown = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: .bearer(account.key))
             #expect(shown.status == .ok)
-            #expect(shown.json["caller_phone"] as? String == "+15551234567")
-            #expect(shown.json["revenue"] as? String == "12.50")
-            #expect((shown.json["events"] as? [Any])?.count == 1)
-            #expect((shown.json["call_metadata"] as? [String: String])?["utm_source"] == "google")
+            #expect(shown.value["caller_phone"] == "+15551234567")
+            #expect(shown.value["revenue"] == "12.50")
+            #expect(shown.value["events"]?.array?.count == 1)
+            #expect(shown.value["call_metadata"]?["utm_source"] == "google")
         }
     }
 
@@ -38,12 +38,12 @@ import Testing
             let changed = Self.event.replacingOccurrences(of: "12.50", with: "99.00")
             let second = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key), body: .json(changed))
             #expect(second.status == .ok)
-            #expect(second.json["duplicate"] as? Bool == true)
-            #expect(second.json["call_id"] as? String == first.json["call_id"] as? String)
-            #expect(second.json["event_id"] as? Int == first.json["event_id"] as? Int)
-            let shown = try await client.execute(uri: "/v1/calls/\(first.json["call_id"] as! String)", method: .get, headers: .bearer(account.key))
-            #expect(shown.json["revenue"] as? String == "12.50")
-            #expect(shown.json["event_count"] as? Int == 1)
+            #expect(second.value["duplicate"] == true)
+            #expect(second.value["call_id"]?.string == first.value["call_id"]?.string)
+            #expect(second.value["event_id"]?.int == first.value["event_id"]?.int)
+            let shown = try await client.execute(uri: "/v1/calls/\(first.value["call_id"]?.string ?? "")", method: .get, headers: .bearer(account.key))
+            #expect(shown.value["revenue"] == "12.50")
+            #expect(shown.value["event_count"] == 1)
         }
     }
 
@@ -95,9 +95,9 @@ import Testing
             let response = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key),
                                                     body: .json(#"{"events": [\#(events.joined(separator: ","))]}"#))
             #expect(response.status == .ok)
-            let results = try #require(response.json["results"] as? [[String: Any]])
+            let results = try #require(response.value["results"]?.array)
             #expect(results.count == 1000)
-            #expect(Set(results.compactMap { $0["call_id"] as? String }).count == 250)
+            #expect(Set(results.compactMap { $0["call_id"]?.string }).count == 250)
         }
     }
 }

@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -124,17 +125,17 @@ import Testing
     func ribbonLogCallRefusesOutOfRangeDurationsAndTimes(engine: TestEngine) async throws {
         try await TestApp.with(engine) { client, services, _ in
             let ribbon = try await RibbonTestClient.make(services.database)
-            let probes: [([String: Any], String)] = [
+            let probes: [(JSONValue, String)] = [
                 (["event": "callEnded", "data": ["callSid": "H1", "duration": 9.3e18]], "data.duration"),
                 (["event": "callEnded", "data": ["callSid": "H1", "duration": -1]], "data.duration"),
                 (["event": "callEnded", "timestamp": "99999-01-01T00:00:00Z", "data": ["callSid": "H1"]], "timestamp"),
                 (["event": "callEnded", "timestamp": "1969-12-31T23:59:59Z", "data": ["callSid": "H1"]], "timestamp"),
             ]
             for (body, field) in probes {
-                var request = body
-                request["apiKey"] = ribbon.key
+                var request = body.object ?? [:]
+                request["apiKey"] = .string(ribbon.key)
                 request["domain"] = "yourcrm.com"
-                let response = try await client.ribbonPost("/api/ribbon/log-call", request)
+                let response = try await client.ribbonPost("/api/ribbon/log-call", .object(request))
                 #expect(response.status == .badRequest, "\(field): \(response.text)")
                 #expect(response.errorField == field)
             }

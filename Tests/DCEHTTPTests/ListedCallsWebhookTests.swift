@@ -1,3 +1,4 @@
+import DCEJSON
 import DCETestSupport
 import Foundation
 import HTTPTypes
@@ -20,12 +21,12 @@ import Testing
         try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
     }
 
-    static func call(_ client: any TestClientProtocol, key: String, id: String) async throws -> [String: Any] {
-        try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(key)).json
+    static func call(_ client: any TestClientProtocol, key: String, id: String) async throws -> JSONValue {
+        try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(key)).value
     }
 
-    static func results(_ response: TestResponse) -> [[String: Any]] {
-        (response.json["results"] as? [[String: Any]]) ?? []
+    static func results(_ response: TestResponse) -> [JSONValue] {
+        (response.value["results"]?.array ?? [])
     }
 
     @Test(arguments: TestEngine.all)
@@ -45,32 +46,32 @@ import Testing
             let again = try await post("retreaver-api-v2-call.json")
             // validate
             for response in [v2, v3, v4, v1Page, v2Page, again] { #expect(response.status == .ok) }
-            let callID = try #require(v2.json["dce_call_id"] as? String)
-            #expect(v2.json["dce_status"] as? String == "canceled")
-            #expect(v3.json["dce_call_id"] as? String == callID && v4.json["dce_call_id"] as? String == callID)
-            #expect(again.json["dce_duplicate"] as? String == "true")
+            let callID = try #require(v2.value["dce_call_id"]?.string)
+            #expect(v2.value["dce_status"] == "canceled")
+            #expect(v3.value["dce_call_id"]?.string == callID && v4.value["dce_call_id"]?.string == callID)
+            #expect(again.value["dce_duplicate"] == "true")
             let call = try await Self.call(client, key: account.key, id: callID)
-            #expect(call["external_call_id"] as? String == "94079290-93f3-4527-9e78-88653aaf3c49")
-            #expect(call["caller_phone"] as? String == "+13015236555")
-            #expect(call["tracking_number"] as? String == "+18886064349")
-            #expect(call["destination_number"] as? String == "+16477159443")
-            #expect(call["duration_seconds"] as? Int == 43)
-            #expect(call["status"] as? String == "canceled")
-            #expect(call["caller_state"] as? String == "NC")
-            #expect(call["event_count"] as? Int == 3)
-            let metadata = try #require(call["call_metadata"] as? [String: String])
+            #expect(call["external_call_id"] == "94079290-93f3-4527-9e78-88653aaf3c49")
+            #expect(call["caller_phone"] == "+13015236555")
+            #expect(call["tracking_number"] == "+18886064349")
+            #expect(call["destination_number"] == "+16477159443")
+            #expect(call["duration_seconds"] == 43)
+            #expect(call["status"] == "canceled")
+            #expect(call["caller_state"] == "NC")
+            #expect(call["event_count"] == 3)
+            let metadata = try #require(call["call_metadata"])
             #expect(metadata["retreaver_number_name"] == "Publisher Joe Number")
             #expect(metadata["geo"] == "301,us,us-28379,us-nc")
 
-            let v1ID = try #require(v1Page.json["dce_call_id"] as? String)
+            let v1ID = try #require(v1Page.value["dce_call_id"]?.string)
             let v1 = try await Self.call(client, key: account.key, id: v1ID)
-            #expect(v1["external_call_id"] as? String == "addcf985-017e-4962-be34-cf5d55e74afc")
-            #expect(v1["tracking_number"] as? String == "+18668987878")
-            #expect(v1["status"] as? String == "completed")
-            #expect(v1["campaign_id"] as? String == "0003")
-            let sold = try await Self.call(client, key: account.key, id: try #require(v2Page.json["dce_call_id"] as? String))
-            #expect(sold["revenue"] as? String == "5.00" && sold["converted"] as? Bool == true)
-            #expect(sold["destination_number"] as? String == "+12263399112")
+            #expect(v1["external_call_id"] == "addcf985-017e-4962-be34-cf5d55e74afc")
+            #expect(v1["tracking_number"] == "+18668987878")
+            #expect(v1["status"] == "completed")
+            #expect(v1["campaign_id"] == "0003")
+            let sold = try await Self.call(client, key: account.key, id: try #require(v2Page.value["dce_call_id"]?.string))
+            #expect(sold["revenue"] == "5.00" && sold["converted"] == true)
+            #expect(sold["destination_number"] == "+12263399112")
         }
     }
 
@@ -92,33 +93,33 @@ import Testing
             for response in [page, pulledAgain, detail, sample, seed] { #expect(response.status == .ok) }
             let rows = Self.results(page)
             #expect(rows.count == 3)
-            #expect(Set(rows.compactMap { $0["call_id"] as? String }).count == 3)
-            #expect(Self.results(pulledAgain).allSatisfy { $0["duplicate"] as? Bool == true })
-            let callID = try #require(rows.first?["call_id"] as? String)
-            #expect(Self.results(detail).first?["call_id"] as? String == callID)
-            #expect(Self.results(detail).first?["duplicate"] as? Bool == false)
-            #expect(Self.results(sample).first?["call_id"] as? String == callID)
+            #expect(Set(rows.compactMap { $0["call_id"]?.string }).count == 3)
+            #expect(Self.results(pulledAgain).allSatisfy { $0["duplicate"] == true })
+            let callID = try #require(rows.first?["call_id"]?.string)
+            #expect(Self.results(detail).first?["call_id"]?.string == callID)
+            #expect(Self.results(detail).first?["duplicate"] == false)
+            #expect(Self.results(sample).first?["call_id"]?.string == callID)
 
             let call = try await Self.call(client, key: account.key, id: callID)
-            #expect(call["external_call_id"] as? String == "v21GxftEiw9_xebLSYKj4db9Wh5E3xSYcgYfGP6Z4rreg7TK7YdU5wFw")
-            #expect(call["caller_phone"] as? String == "+16613804706")
-            #expect(call["tracking_number"] as? String == "+18884143472")
-            #expect(call["destination_number"] as? String == "+16317918378")
-            #expect(call["duration_seconds"] as? Int == 12)
-            #expect(call["status"] as? String == "completed")
-            #expect(call["campaign_id"] as? String == "CA74c0b7f1f3824246b73e72a9238b4bfc")
-            #expect(call["publisher_id"] as? String == "AFbd21c4a3274c4382aa98919d5149baf3")
-            #expect(call["target_id"] as? String == "TA2f6961e921ef4b92b7304dd76db8336f")
-            #expect(call["caller_state"] as? String == "CA")
-            #expect(call["converted"] as? Bool == true)
-            #expect(call["event_count"] as? Int == 3)
+            #expect(call["external_call_id"] == "v21GxftEiw9_xebLSYKj4db9Wh5E3xSYcgYfGP6Z4rreg7TK7YdU5wFw")
+            #expect(call["caller_phone"] == "+16613804706")
+            #expect(call["tracking_number"] == "+18884143472")
+            #expect(call["destination_number"] == "+16317918378")
+            #expect(call["duration_seconds"] == 12)
+            #expect(call["status"] == "completed")
+            #expect(call["campaign_id"] == "CA74c0b7f1f3824246b73e72a9238b4bfc")
+            #expect(call["publisher_id"] == "AFbd21c4a3274c4382aa98919d5149baf3")
+            #expect(call["target_id"] == "TA2f6961e921ef4b92b7304dd76db8336f")
+            #expect(call["caller_state"] == "CA")
+            #expect(call["converted"] == true)
+            #expect(call["event_count"] == 3)
 
-            let seedCall = try await Self.call(client, key: account.key, id: try #require(Self.results(seed).first?["call_id"] as? String))
-            #expect(seedCall["duration_seconds"] as? Int == 180)
-            #expect(seedCall["status"] as? String == "completed")
-            #expect(seedCall["campaign_id"] as? String == "camp_123")
+            let seedCall = try await Self.call(client, key: account.key, id: try #require(Self.results(seed).first?["call_id"]?.string))
+            #expect(seedCall["duration_seconds"] == 180)
+            #expect(seedCall["status"] == "completed")
+            #expect(seedCall["campaign_id"] == "camp_123")
             // The seed's numbers are placeholders, no phone numbers: kept as sent.
-            let seedMetadata = try #require(seedCall["call_metadata"] as? [String: String])
+            let seedMetadata = try #require(seedCall["call_metadata"])
             #expect(seedMetadata["ringba_callerId"] == "+1234567890" && seedMetadata["ringba_targetNumber"] == "+1112223333")
         }
     }

@@ -22,9 +22,9 @@ import Testing
                                                  body: .json(#"{"number": "+18885550102"}"#))
             // validate
             #expect([ad, labelled, plain].map(\.status) == [.created, .created, .created])
-            #expect([ad, labelled, plain].map { $0.json["use"] as? String } == ["static", "pool", "pool"])
+            #expect([ad, labelled, plain].map { $0.value["use"]?.string } == ["static", "pool", "pool"])
             let statics = try await client.execute(uri: "/v1/numbers?use=static", method: .get, headers: .bearer(account.key))
-            #expect((statics.json["data"] as? [[String: Any]])?.map { $0["number"] as? String } == ["+18885550100"])
+            #expect(statics.value["data"]?.array?.map { $0["number"]?.string } == ["+18885550100"])
         }
     }
 
@@ -56,7 +56,7 @@ import Testing
                                                     body: ByteBuffer(string: csv))
             #expect(imported.status == .ok)
             let listed = try await client.execute(uri: "/v1/numbers", method: .get, headers: .bearer(account.key))
-            let uses = (listed.json["data"] as? [[String: Any]])?.map { $0["use"] as? String }
+            let uses = listed.value["data"]?.array?.map { $0["use"]?.string }
             #expect(uses == ["static", "static", "pool"])
             let bad = try await client.execute(uri: "/v1/numbers/import", method: .post, headers: [.authorization: "Bearer \(account.key)", .contentType: "text/csv"],
                                                body: ByteBuffer(string: "number,use\n+18885550109,ads\n"))

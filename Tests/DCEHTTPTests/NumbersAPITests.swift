@@ -13,9 +13,9 @@ import Testing
             let created = try await client.execute(uri: "/v1/numbers", method: .post, headers: auth,
                                                    body: .json(#"{"number": "(415) 555-0101", "label": "+14155550000", "campaign_id": "solar", "state": "CA"}"#))
             #expect(created.status == .created)
-            #expect(created.json["number"] as? String == "+14155550101")
-            #expect(created.json["kind"] as? String == "local")
-            #expect(created.json["area_code"] as? String == "415")
+            #expect(created.value["number"] == "+14155550101")
+            #expect(created.value["kind"] == "local")
+            #expect(created.value["area_code"] == "415")
 
             let again = try await client.execute(uri: "/v1/numbers", method: .post, headers: auth, body: .json(#"{"number": "+14155550101"}"#))
             #expect(again.status == .conflict)
@@ -23,13 +23,13 @@ import Testing
             let replaced = try await client.execute(uri: "/v1/numbers/+14155550101", method: .put, headers: auth,
                                                     body: .json(#"{"label": "+14155559999", "campaign_id": "roofing"}"#))
             #expect(replaced.status == .ok)
-            #expect(replaced.json["label"] as? String == "+14155559999")
+            #expect(replaced.value["label"] == "+14155559999")
             let tollFree = try await client.execute(uri: "/v1/numbers/18885550199", method: .put, headers: auth, body: .json(#"{"campaign_id": "solar"}"#))
             #expect(tollFree.status == .created)
-            #expect(tollFree.json["kind"] as? String == "toll_free")
+            #expect(tollFree.value["kind"] == "toll_free")
 
             let list = try await client.execute(uri: "/v1/numbers?campaign_id=solar", method: .get, headers: auth)
-            #expect((list.json["data"] as? [[String: Any]])?.compactMap { $0["number"] as? String } == ["+18885550199"])
+            #expect(list.value["data"]?.array?.compactMap { $0["number"]?.string } == ["+18885550199"])
 
             let deleted = try await client.execute(uri: "/v1/numbers/%2B18885550199", method: .delete, headers: auth)
             #expect(deleted.status == .noContent)
@@ -45,9 +45,9 @@ import Testing
             let good = "number,label,campaign_id,state\n+14155550101,\"+1 415 555 0000\",solar,CA\n2125550102,,\"legal, injury\",NY\n"
             let imported = try await client.execute(uri: "/v1/numbers/import", method: .post, headers: auth, body: ByteBuffer(string: good))
             #expect(imported.status == .ok)
-            #expect(imported.json["created"] as? Int == 2)
+            #expect(imported.value["created"] == 2)
             let shown = try await client.execute(uri: "/v1/numbers/+12125550102", method: .get, headers: auth)
-            #expect(shown.json["campaign_id"] as? String == "legal, injury")
+            #expect(shown.value["campaign_id"] == "legal, injury")
 
             let bad = "number,campaign_id\n+13105550103,a\nnot-a-number,b\n"
             let refused = try await client.execute(uri: "/v1/numbers/import", method: .post, headers: auth, body: ByteBuffer(string: bad))

@@ -23,7 +23,7 @@ import Testing
             for visitor in ["v-alice", "v-bob"] {
                 let body = VisitorNumbersAPITests.retreaverBody(page: "https://shop.example/?gclid=\(visitor)", visitor: visitor)
                 let answer = try await client.execute(uri: "/api/v1/numbers?campaign_key=\(key)", method: .post, headers: .json, body: .json(body))
-                ids.append(try #require((answer.json["number"] as? [String: Any])?["id"] as? Int))
+                ids.append(try #require(answer.value["number"]?["id"]?.int))
             }
             // run: a stranger with the public campaign key walks the ids next to Alice's
             let neighbours = [ids[0] - 1, ids[0] + 1, 1, 2].map(String.init).joined(separator: ", ")
@@ -37,10 +37,10 @@ import Testing
             }
             #expect(abs(ids[0] - ids[1]) > 1)
             #expect(walked.status == .ok)
-            #expect((walked.json["numbers"] as? [[String: Any]])?.isEmpty == true)
-            let changed = try #require((own.json["numbers"] as? [[String: Any]])?.first)
-            #expect(changed["id"] as? Int == ids[1])
-            #expect((changed["tag_values"] as? [String: String])?["lead"] == "hot")
+            #expect(walked.value["numbers"]?.array?.isEmpty == true)
+            let changed = try #require(own.value["numbers"]?.array?.first)
+            #expect(changed["id"]?.int == ids[1])
+            #expect(changed["tag_values"]?["lead"] == "hot")
             let leases = try await services.pools.desk.liveLeases(accountID: account.account.id)
             #expect(leases.allSatisfy { $0.tags["gclid"] != "stolen" })
         }

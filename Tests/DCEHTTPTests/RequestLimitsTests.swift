@@ -48,7 +48,7 @@ import Testing
             // validate
             #expect(statuses == [.ok, .ok, .ok, .ok, .tooManyRequests])
             let letters = try await client.execute(uri: "/v1/dead-letters", method: .get, headers: .bearer(account.key))
-            #expect((letters.json["data"] as? [Any])?.isEmpty == true)
+            #expect(letters.value["data"]?.array?.isEmpty == true)
         }
     }
 

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCETestSupport
 import Foundation
 import HTTPTypes
@@ -20,16 +21,16 @@ import Testing
         try String(contentsOf: fixtures.appendingPathComponent(name), encoding: .utf8)
     }
 
-    static func results(_ response: TestResponse) -> [[String: Any]] {
-        (response.json["results"] as? [[String: Any]]) ?? []
+    static func results(_ response: TestResponse) -> [JSONValue] {
+        (response.value["results"]?.array ?? [])
     }
 
-    static func call(_ client: any TestClientProtocol, key: String, id: String) async throws -> [String: Any] {
-        try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(key)).json
+    static func call(_ client: any TestClientProtocol, key: String, id: String) async throws -> JSONValue {
+        try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(key)).value
     }
 
-    static func metadata(_ call: [String: Any]) -> [String: String] {
-        (call["call_metadata"] as? [String: String]) ?? [:]
+    static func metadata(_ call: JSONValue) -> JSONValue {
+        call["call_metadata"] ?? [:]
     }
 
     @Test(arguments: TestEngine.all)
@@ -51,28 +52,28 @@ import Testing
                 // validate
                 #expect(response.status == .ok, "\(name): \(response.text.prefix(300))")
                 #expect(Self.results(response).count == calls, "\(name)")
-                callIDs[name] = Self.results(response).compactMap { $0["call_id"] as? String }
+                callIDs[name] = Self.results(response).compactMap { $0["call_id"]?.string }
             }
             let internalID = try #require(callIDs["ringcentral-account-telephony-sessions.json"]?.first)
             let internalCall = try await Self.call(client, key: account.key, id: internalID)
-            #expect(internalCall["caller_phone"] is NSNull || internalCall["caller_phone"] == nil)
-            #expect(internalCall["tracking_number"] is NSNull || internalCall["tracking_number"] == nil)
-            #expect(internalCall["status"] as? String == "ringing")
+            #expect(internalCall["caller_phone"] == .null || internalCall["caller_phone"] == nil)
+            #expect(internalCall["tracking_number"] == .null || internalCall["tracking_number"] == nil)
+            #expect(internalCall["status"] == "ringing")
             #expect(Self.metadata(internalCall)["from_extension"] == "103")
             #expect(Self.metadata(internalCall)["to_extension"] == "102")
             #expect(Self.metadata(internalCall)["direction"] == "internal")
 
             let toExtensionID = try #require(callIDs["ringcentral-detailed-presence-with-sip.json"]?.first)
             let toExtension = try await Self.call(client, key: account.key, id: toExtensionID)
-            #expect(toExtension["caller_phone"] as? String == "+16508370072")
-            #expect(toExtension["status"] as? String == "in_progress")
+            #expect(toExtension["caller_phone"] == "+16508370072")
+            #expect(toExtension["status"] == "in_progress")
             #expect(Self.metadata(toExtension)["to_extension"] == "4591")
             #expect(Self.metadata(toExtension)["direction"] == "internal")
 
             let inboundID = try #require(callIDs["ringcentral-telephony-session-event.json"]?.first)
             let inbound = try await Self.call(client, key: account.key, id: inboundID)
-            #expect(inbound["caller_phone"] as? String == "+14083388064")
-            #expect(inbound["tracking_number"] as? String == "+19043014558")
+            #expect(inbound["caller_phone"] == "+14083388064")
+            #expect(inbound["tracking_number"] == "+19043014558")
             #expect(Self.metadata(inbound)["direction"] == "inbound")
             #expect(Self.metadata(inbound)["ringcentral_session_id"] == "425008160016")
             #expect(try await Self.deadLetters(client, key: account.key).isEmpty)
@@ -85,7 +86,7 @@ import Testing
 
     static func deadLetters(_ client: any TestClientProtocol, key: String) async throws -> [Any] {
         let letters = try await client.execute(uri: "/v1/dead-letters", method: .get, headers: .bearer(key))
-        return (letters.json["data"] as? [Any]) ?? []
+        return (letters.value["data"]?.array ?? [])
     }
 
     @Test(arguments: TestEngine.all)
@@ -105,22 +106,22 @@ import Testing
                 for line in lines {
                     let response = try await client.execute(uri: rc.path, method: .post, headers: rc.verified, body: .json(line))
                     #expect(response.status == .ok, "\(name): \(response.text.prefix(300))")
-                    callIDs.formUnion(Self.results(response).compactMap { $0["call_id"] as? String })
+                    callIDs.formUnion(Self.results(response).compactMap { $0["call_id"]?.string })
                 }
                 // A retry of the whole stream changes nothing.
                 for line in lines {
                     let retry = try await client.execute(uri: rc.path, method: .post, headers: rc.verified, body: .json(line))
-                    #expect(Self.results(retry).allSatisfy { $0["duplicate"] as? Bool == true }, "\(name)")
+                    #expect(Self.results(retry).allSatisfy { $0["duplicate"] == true }, "\(name)")
                 }
                 // validate
                 #expect(callIDs.count == 1, "\(name)")
                 let call = try await Self.call(client, key: account.key, id: try #require(callIDs.first))
-                #expect(call["status"] as? String == "completed", "\(name)")
-                #expect(Self.metadata(call)["direction"] == direction, "\(name)")
-                #expect(((call["events"] as? [Any]) ?? []).count == lines.count, "\(name)")
+                #expect(call["status"] == "completed", "\(name)")
+                #expect(Self.metadata(call)["direction"]?.string == direction, "\(name)")
+                #expect(call["events"]?.array?.count == lines.count, "\(name)")
             }
             let listed = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key))
-            #expect(((listed.json["data"] as? [Any]) ?? []).count == 3)
+            #expect(((listed.value["data"]?.array ?? [])).count == 3)
         }
     }
 
@@ -138,19 +139,19 @@ import Testing
             // validate
             #expect(first.status == .ok, "\(first.text.prefix(300))")
             let outcome = try #require(Self.results(first).first)
-            #expect(outcome["duplicate"] as? Bool == false)
+            #expect(outcome["duplicate"] == false)
             let again = try #require(Self.results(retry).first)
-            #expect(again["duplicate"] as? Bool == true)
-            #expect(again["call_id"] as? String == outcome["call_id"] as? String)
-            #expect(again["event_id"] as? Int == outcome["event_id"] as? Int)
+            #expect(again["duplicate"] == true)
+            #expect(again["call_id"]?.string == outcome["call_id"]?.string)
+            #expect(again["event_id"]?.int == outcome["event_id"]?.int)
             let second = try #require(Self.results(other).first)
-            #expect(second["duplicate"] as? Bool == false)
-            #expect(second["call_id"] as? String != outcome["call_id"] as? String)
+            #expect(second["duplicate"] == false)
+            #expect(second["call_id"]?.string != outcome["call_id"]?.string)
 
-            let call = try await Self.call(client, key: account.key, id: try #require(outcome["call_id"] as? String))
-            #expect(call["caller_phone"] as? String == "+13055551212")
-            #expect(call["tracking_number"] as? String == "+18774443333")
-            #expect(call["status"] as? String == "no_answer")
+            let call = try await Self.call(client, key: account.key, id: try #require(outcome["call_id"]?.string))
+            #expect(call["caller_phone"] == "+13055551212")
+            #expect(call["tracking_number"] == "+18774443333")
+            #expect(call["status"] == "no_answer")
             #expect(Self.metadata(call)["ringcentral_label"] == "+14155550100")
             #expect(Self.metadata(call)["direction"] == "inbound")
         }

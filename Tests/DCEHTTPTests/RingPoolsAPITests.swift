@@ -32,47 +32,46 @@ import Testing
             // run: create
             let created = try await client.execute(uri: "\(Self.path).json", method: .post, headers: .bearer(account.key), body: .json(Self.seedBody))
             #expect(created.status == .ok)
-            let pool = created.json
+            let pool = created.value
             let properties = ["id", "id_from_network", "name", "destination_url", "object_url", "lifetime_seconds", "max_pool_size",
                               "preferred", "destination_phone_number", "destination_type", "local_center", "local_number_preferences",
                               "tn_prefix_whitelist"]
-            for property in properties { #expect(pool.keys.contains(property), "missing \(property)") }
-            #expect(pool["id_from_network"] as? String == "395")
-            #expect(pool["name"] as? String == "India DNP")
-            #expect(pool["preferred"] as? Bool == true)
-            #expect(pool["max_pool_size"] as? Int == 3)
-            #expect(pool["lifetime_seconds"] as? Int == LeasePolicy.defaultLifetimeSeconds)
-            #expect(pool["destination_phone_number"] as? String == "+18881112222")
-            #expect(pool["tn_prefix_whitelist"] as? [String] == ["455"])
-            let center = try #require(pool["local_center"] as? [String: Any])
-            #expect(center["latitude"] as? Double == 45)
-            #expect(center["longitude"] as? Double == 45)
-            let preferences = try #require(pool["local_number_preferences"] as? [String: Any])
-            #expect(preferences["search_radius_miles"] as? Int == 240)
-            #expect(preferences["restrict_to_state"] as? Bool == true)
-            #expect(preferences["allocation_fallback_strategy"] as? String == "UseTollFree")
-            #expect((pool["object_url"] as? String)?.hasSuffix("\(Self.path)/395.json") == true)
-            let id = try #require(pool["id"] as? Int)
+            for property in properties { #expect(pool[property] != nil, "missing \(property)") }
+            #expect(pool["id_from_network"] == "395")
+            #expect(pool["name"] == "India DNP")
+            #expect(pool["preferred"] == true)
+            #expect(pool["max_pool_size"] == 3)
+            #expect(pool["lifetime_seconds"]?.int == LeasePolicy.defaultLifetimeSeconds)
+            #expect(pool["destination_phone_number"] == "+18881112222")
+            #expect(pool["tn_prefix_whitelist"] == ["455"])
+            let center = try #require(pool["local_center"])
+            #expect(center["latitude"]?.double == 45)
+            #expect(center["longitude"]?.double == 45)
+            let preferences = try #require(pool["local_number_preferences"])
+            #expect(preferences["search_radius_miles"] == 240)
+            #expect(preferences["restrict_to_state"] == true)
+            #expect(preferences["allocation_fallback_strategy"] == "UseTollFree")
+            #expect(pool["object_url"]?.string?.hasSuffix("\(Self.path)/395.json") == true)
+            let id = try #require(pool["id"]?.int)
 
             // run: the same POST again is the same pool (idempotent by id_from_network)
             let again = try await client.execute(uri: "\(Self.path).json", method: .post, headers: .bearer(account.key), body: .json(Self.seedBody))
-            #expect(again.json["id"] as? Int == id)
+            #expect(again.value["id"]?.int == id)
             let all = try await client.execute(uri: "\(Self.path).json", method: .get, headers: .bearer(account.key))
             #expect(all.status == .ok)
-            let list = try #require(try JSONSerialization.jsonObject(with: Data(buffer: all.body)) as? [[String: Any]])
-            #expect(list.count == 1)
+            #expect(all.value.array?.count == 1)
 
             // run: update
             let updated = try await client.execute(uri: "\(Self.path)/395.json", method: .put, headers: .bearer(account.key),
                                                    body: .json(#"{"name": "Renamed", "lifetime_seconds": 600, "local_number_preferences": {"search_radius_miles": 20, "allocation_fallback_strategy": "Wait"}}"#))
             #expect(updated.status == .ok)
-            #expect(updated.json["name"] as? String == "Renamed")
-            #expect(updated.json["lifetime_seconds"] as? Int == 600)
-            #expect((updated.json["local_number_preferences"] as? [String: Any])?["allocation_fallback_strategy"] as? String == "Wait")
-            #expect(updated.json["max_pool_size"] as? Int == 3)
+            #expect(updated.value["name"] == "Renamed")
+            #expect(updated.value["lifetime_seconds"] == 600)
+            #expect(updated.value["local_number_preferences"]?["allocation_fallback_strategy"] == "Wait")
+            #expect(updated.value["max_pool_size"] == 3)
 
             let shown = try await client.execute(uri: "\(Self.path)/395.json", method: .get, headers: .bearer(account.key))
-            #expect(shown.json["name"] as? String == "Renamed")
+            #expect(shown.value["name"] == "Renamed")
 
             // run: delete
             let deleted = try await client.execute(uri: "\(Self.path)/395.json", method: .delete, headers: .bearer(account.key))
@@ -103,7 +102,7 @@ import Testing
             for (body, message) in others {
                 let refused = try await client.execute(uri: "\(Self.path).json", method: .post, headers: .bearer(account.key), body: .json(body))
                 #expect(refused.status == .forbidden, "\(body)")
-                #expect((refused.json["errors"] as? [String: String]) == ["class": "RecordInvalid", "invalid_data": message], "\(body)")
+                #expect(refused.value == ["errors": ["class": "RecordInvalid", "invalid_data": .string(message)]], "\(body)")
             }
             let malformed = try await client.execute(uri: "\(Self.path).json", method: .post, headers: .bearer(account.key), body: .json("{nope"))
             #expect(malformed.status == .badRequest)
@@ -129,12 +128,12 @@ import Testing
             await services.pools.allocateNow()
             // validate: the two Bay Area numbers, then toll-free
             let shown = try await client.execute(uri: "\(Self.path)/sf.json", method: .get, headers: .bearer(account.key))
-            #expect(shown.json["allocation_state"] as? String == "allocated")
-            #expect(shown.json["size"] as? Int == 3)
-            #expect(shown.json["free"] as? Int == 3)
-            let key = try #require(shown.json["ring_pool_key"] as? String)
+            #expect(shown.value["allocation_state"] == "allocated")
+            #expect(shown.value["size"] == 3)
+            #expect(shown.value["free"] == 3)
+            let key = try #require(shown.value["ring_pool_key"]?.string)
             let members = try await client.execute(uri: "/v1/numbers?pool_id=\(key)", method: .get, headers: .bearer(account.key))
-            let numbers = (members.json["data"] as? [[String: Any]])?.compactMap { $0["number"] as? String }
+            let numbers = members.value["data"]?.array?.compactMap { $0["number"]?.string }
             #expect(numbers == ["+14155550100", "+15105550100", "+18885550100"])
         }
     }
@@ -147,19 +146,19 @@ import Testing
             _ = try await client.execute(uri: "\(Self.path).json", method: .post, headers: .bearer(account.key), body: .json(body))
             await services.pools.allocateNow()
             let waiting = try await client.execute(uri: "\(Self.path)/wait.json", method: .get, headers: .bearer(account.key))
-            #expect(waiting.json["allocation_state"] as? String == "waiting")
-            #expect((waiting.json["allocation_note"] as? String)?.contains("waiting for local inventory") == true)
+            #expect(waiting.value["allocation_state"] == "waiting")
+            #expect(waiting.value["allocation_note"]?.string?.contains("waiting for local inventory") == true)
             // run: a toll-free number does not help, a local one does
             _ = try await client.execute(uri: "/v1/numbers", method: .post, headers: .bearer(account.key), body: .json(#"{"number": "+18885550100"}"#))
             await services.pools.allocateNow()
             let still = try await client.execute(uri: "\(Self.path)/wait.json", method: .get, headers: .bearer(account.key))
-            #expect(still.json["allocation_state"] as? String == "waiting")
+            #expect(still.value["allocation_state"] == "waiting")
             _ = try await client.execute(uri: "/v1/numbers", method: .post, headers: .bearer(account.key), body: .json(#"{"number": "+14155550199"}"#))
             await services.pools.allocateNow()
             // validate
             let filled = try await client.execute(uri: "\(Self.path)/wait.json", method: .get, headers: .bearer(account.key))
-            #expect(filled.json["allocation_state"] as? String == "allocated")
-            #expect(filled.json["size"] as? Int == 1)
+            #expect(filled.value["allocation_state"] == "allocated")
+            #expect(filled.value["size"] == 1)
         }
     }
 
@@ -173,11 +172,8 @@ import Testing
             let properties = ["id", "id_from_network", "name", "destination_url", "object_url", "lifetime_seconds", "max_pool_size",
                               "preferred", "destination_phone_number", "destination_type", "local_center", "local_number_preferences",
                               "tn_prefix_whitelist", "allow_overflow", "ring_pool_key"]
-            func canonical(_ json: [String: Any], _ key: String) throws -> String {
-                String(decoding: try JSONSerialization.data(withJSONObject: [key: json[key] ?? NSNull()], options: [.sortedKeys]), as: UTF8.self)
-            }
             for property in properties {
-                #expect(try canonical(put.json, property) == canonical(shown.json, property), "\(property)")
+                #expect(put.value[property] == shown.value[property], "\(property)")
             }
             await services.pools.allocateNow()
         }

@@ -18,17 +18,17 @@ import Testing
             // run
             let posted = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key), body: .json(body))
             #expect(posted.status == .ok)
-            let callID = try #require(posted.json["call_id"] as? String)
+            let callID = try #require(posted.value["call_id"]?.string)
             // validate: one copy, in the request store
             let payloads = try await services.database.read { sql in
                 try await sql.raw("SELECT payload FROM raw_events").all().map { try $0.decode(column: "payload", as: String.self) }
             }
             #expect(payloads == [""])
             let detail = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: .bearer(account.key))
-            let events = try #require(detail.json["events"] as? [[String: Any]])
-            let shown = try #require(events.first?["payload"] as? [String: Any])
-            #expect(shown["external_call_id"] as? String == "ONCE-1")
-            #expect((shown["tags"] as? [String: String]) == ["z": "last", "a": "first"])
+            let events = try #require(detail.value["events"]?.array)
+            let shown = try #require(events.first?["payload"])
+            #expect(shown["external_call_id"] == "ONCE-1")
+            #expect(shown["tags"] == ["z": "last", "a": "first"])
         }
     }
 

@@ -13,10 +13,9 @@ import Testing
         try await TestApp.with(engine) { client, _, _ in
             let response = try await client.execute(uri: "/health", method: .get)
             #expect(response.status == .ok)
-            #expect(response.json["status"] as? String == "healthy")
-            #expect(response.json["version"] is String)
-            #expect(response.json["uptime"] is Int)
-            #expect(Set(response.json.keys) == ["status", "version", "uptime"])
+            #expect(response.value["version"]?.string != nil)
+            #expect(response.value["uptime"]?.int != nil)
+            #expect(response.value.redacting("version", "uptime") == ["status": "healthy", "version": "<redacted>", "uptime": "<redacted>"])
         }
     }
 

@@ -59,12 +59,12 @@ struct ToyVendor: VendorAdapter {
                 #expect(repeated.text.contains(#""duplicate":true"#))
                 #expect(unreadable.status == .badRequest)
                 #expect(unreadable.errorField == "ref")
-                let listed = calls.json["data"] as? [[String: Any]] ?? []
+                let listed = calls.value["data"]?.array ?? []
                 #expect(listed.count == 1)
-                #expect(listed.first?["caller_phone"] as? String == "+14155550123")
-                #expect(listed.first?["status"] as? String == "completed")
-                #expect(listed.first?["source"] as? String == "toyline")
-                #expect(listed.first?["external_call_id"] as? String == "T-1")
+                #expect(listed.first?["caller_phone"] == "+14155550123")
+                #expect(listed.first?["status"] == "completed")
+                #expect(listed.first?["source"] == "toyline")
+                #expect(listed.first?["external_call_id"] == "T-1")
             }
             let deadLetters = try await services.ledger.deadLetters(accountID: account.account.id)
             #expect(deadLetters.count == 1)

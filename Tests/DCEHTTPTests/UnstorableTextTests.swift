@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -12,8 +13,8 @@ import Testing
 /// naming the field, and the request kept, as bytes, in the dead-letter store, on both
 /// engines (PostgreSQL's text type refuses NUL; replacing invalid UTF-8 would merge ids).
 @Suite struct UnstorableTextTests {
-    static func deadLetters(_ client: any TestClientProtocol, key: String) async throws -> [[String: Any]] {
-        try await client.execute(uri: "/v1/dead-letters", method: .get, headers: .bearer(key)).json["data"] as? [[String: Any]] ?? []
+    static func deadLetters(_ client: any TestClientProtocol, key: String) async throws -> [JSONValue] {
+        try await client.execute(uri: "/v1/dead-letters", method: .get, headers: .bearer(key)).value["data"]?.array ?? []
     }
 
     @Test(arguments: TestEngine.all)
@@ -29,7 +30,7 @@ import Testing
             #expect(batched.errorField == "events[1].tags.k")
             let letters = try await Self.deadLetters(client, key: account.key)
             #expect(letters.count == 2)
-            #expect(letters.contains { $0["body"] as? String == body })
+            #expect(letters.contains { $0["body"]?.string == body })
         }
     }
 
@@ -41,7 +42,7 @@ import Testing
             let response = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key), body: ByteBuffer(bytes: bytes))
             #expect(response.status == .badRequest)
             let letters = try await Self.deadLetters(client, key: account.key)
-            #expect(letters.first?["body"] as? String == String(decoding: bytes, as: UTF8.self))
+            #expect(letters.first?["body"]?.string == String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -70,7 +71,7 @@ import Testing
             #expect(answers == ["invalid_encoding", "invalid_encoding"])
             let letters = try await Self.deadLetters(client, key: account.key)
             // Not text: shown as base64 of the bytes as they arrived.
-            let shown = Set(letters.compactMap { $0["body"] as? String })
+            let shown = Set(letters.compactMap { $0["body"]?.string })
             #expect(shown.count == 2)
             #expect(shown.contains(Data(Array("CallSid=CA-".utf8) + [0xFF] + Array("&Status=completed&From=%2B15551234567".utf8)).base64EncodedString()))
         }

@@ -23,7 +23,7 @@ import Testing
         let body = #"{"id_from_network": "web", "max_pool_size": \#(numbers.count), "destination_phone_number": "(888) 555-4444", "destination_url": "https://shop.example/landing"\#(extra)}"#
         let created = try await client.execute(uri: "\(poolPath).json", method: .post, headers: .bearer(account.key), body: .json(body))
         await services.pools.allocateNow()
-        return (try #require(created.json["ring_pool_key"] as? String), try #require(created.json["id"] as? Int))
+        return (try #require(created.value["ring_pool_key"]?.string), try #require(created.value["id"]?.int))
     }
 
     static func b64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
@@ -50,53 +50,53 @@ import Testing
             // validate
             #expect(response.status == .ok)
             #expect(response.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == "*")
-            let number = try #require(response.json["number"] as? [String: Any])
+            let number = try #require(response.value["number"])
             for field in ["id", "campaign_key", "number", "formatted_number", "plain_number", "target_open", "is_per_visitor",
                           "tag_values", "id_checksum", "replacement_numbers", "integrations"] {
-                #expect(number.keys.contains(field), "missing \(field)")
+                #expect(number[field] != nil, "missing \(field)")
             }
-            let e164 = try #require(number["number"] as? String)
+            let e164 = try #require(number["number"]?.string)
             #expect(["+18665550100", "+18665550101"].contains(e164))
-            #expect(number["campaign_key"] as? String == key)
-            #expect(number["is_per_visitor"] as? Bool == true)
-            #expect(number["plain_number"] as? String == String(e164.dropFirst(2)))
-            let tags = try #require(number["tag_values"] as? [String: String])
+            #expect(number["campaign_key"]?.string == key)
+            #expect(number["is_per_visitor"] == true)
+            #expect(number["plain_number"]?.string == String(e164.dropFirst(2)))
+            let tags = try #require(number["tag_values"])
             #expect(tags["utm_source"] == "google")
             #expect(tags["calling_about"] == "support")
-            let replacements = try #require(number["replacement_numbers"] as? [[String: String]])
-            #expect(replacements.contains(["find": "(888) 555-4444", "replace_with": try PhoneNumber(parsing: e164).nationalFormat]))
-            #expect(replacements.contains(["find": "8885554444", "replace_with": String(e164.dropFirst(2))]))
+            let replacements = try #require(number["replacement_numbers"]?.array)
+            #expect(replacements.contains(["find": "(888) 555-4444", "replace_with": .string(try PhoneNumber(parsing: e164).nationalFormat)]))
+            #expect(replacements.contains(["find": "8885554444", "replace_with": .string(String(e164.dropFirst(2)))]))
 
             // run: the ping retreaver-js sends every 15 s
-            let id = try #require(number["id"] as? Int)
-            let checksum = try #require(number["id_checksum"] as? String)
+            let id = try #require(number["id"]?.int)
+            let checksum = try #require(number["id_checksum"]?.string)
             let ping = try await client.execute(uri: "/api/v1/numbers/ping", method: .post, headers: [.contentType: "application/json"],
                                                 body: .json(#"{"ids": [\#(id), 999999], "hashes": ["\#(checksum)", "nope"]}"#))
             #expect(ping.status == .ok)
-            let statuses = try #require(ping.json["numbers"] as? [[String: Any]])
-            #expect(statuses.map { $0["is_active"] as? String } == ["true", "false"])
+            let statuses = try #require(ping.value["numbers"]?.array)
+            #expect(statuses.map { $0["is_active"]?.string } == ["true", "false"])
 
             // run: number.add_tags, then number.remove_tags_by_keys
             let tagged = try await client.execute(uri: "/api/v1/numbers/tag", method: .post, headers: [.contentType: "application/json"],
                                                   body: .json(#"{"tag_values": {"lead": "hot", "score": 7}, "ids": [\#(id)], "campaign_key": "\#(key)"}"#))
             #expect(tagged.status == .ok)
-            let taggedValues = (tagged.json["numbers"] as? [[String: Any]])?.first?["tag_values"] as? [String: String]
+            let taggedValues = tagged.value["numbers"]?[0]?["tag_values"]
             #expect(taggedValues?["lead"] == "hot")
             #expect(taggedValues?["score"] == "7")
             let untagged = try await client.execute(uri: "/api/v1/numbers/untag/keys", method: .post, headers: [.contentType: "application/json"],
                                                     body: .json(#"{"tag_keys": ["score"], "ids": [\#(id)], "campaign_key": "\#(key)"}"#))
-            #expect((untagged.json["numbers"] as? [[String: Any]])?.first?["tag_values"] as? [String: String] == taggedValues.map { $0.filter { $0.key != "score" } })
+            #expect(untagged.value["numbers"]?[0]?["tag_values"] == taggedValues?.removing("score"))
 
             // run: a vendor reports a call to the leased number
             let event = #"{"idempotency_key": "c-1", "external_call_id": "c-1", "tracking_number": "\#(e164)", "call_started_at": "\#(Timestamp.now().iso8601)"}"#
             let appended = try await client.execute(uri: "/v1/events", method: .post, headers: .bearer(account.key), body: .json(event))
-            let call = try await client.execute(uri: "/v1/calls/\(appended.json["call_id"] as? String ?? "")", method: .get, headers: .bearer(account.key))
-            let metadata = try #require(call.json["call_metadata"] as? [String: String])
+            let call = try await client.execute(uri: "/v1/calls/\(appended.value["call_id"]?.string ?? "")", method: .get, headers: .bearer(account.key))
+            let metadata = try #require(call.value["call_metadata"])
             #expect(metadata["utm_source"] == "google")
             #expect(metadata["utm_campaign"] == "winter")
             #expect(metadata["gclid"] == "abc")
-            #expect(metadata["page_url"] == page)
-            #expect(metadata["visitor_id"] == number["visitor_id"] as? String)
+            #expect(metadata["page_url"]?.string == page)
+            #expect(metadata["visitor_id"] == number["visitor_id"])
             #expect(metadata["lead"] == "hot")
         }
     }
@@ -129,8 +129,7 @@ import Testing
             let form = try await client.execute(uri: "/api/v1/numbers?campaign_key=\(key)", method: .post, headers: [.contentType: "text/plain"],
                                                 body: .json("u=\(Self.b64("https://x.example/?a=>>>"))&st=&"))
             #expect(form.status == .ok)
-            let formNumber = form.json["number"] as? [String: Any]
-            #expect((formNumber?["tag_values"] as? [String: String])?["page_url"] == "https://x.example/?a=>>>")
+            #expect(form.value["number"]?["tag_values"]?["page_url"] == "https://x.example/?a=>>>")
             let preflight = try await client.execute(uri: "/api/v1/numbers", method: .options)
             #expect(preflight.status == .noContent)
             #expect(preflight.headers[HTTPField.Name("Access-Control-Allow-Headers")!] == "Content-Type")
@@ -144,23 +143,23 @@ import Testing
                                                 extra: #", "allow_overflow": true"#)
             let first = try await client.execute(uri: "/api/2020-10-01/ring_pools/\(id)/allocate_number.json?ring_pool_key=\(key)&utm_source=bing", method: .get)
             #expect(first.status == .ok)
-            #expect(first.json["promo_number"] as? String == "8665550100")
-            #expect(first.json["promo_number_formatted"] as? String == "866-555-0100")
-            #expect(first.json["tracking_url"] as? String == "https://shop.example/landing?PPCPN=8665550100")
-            #expect(first.json["overflow"] as? Bool == false)
+            #expect(first.value["promo_number"] == "8665550100")
+            #expect(first.value["promo_number_formatted"] == "866-555-0100")
+            #expect(first.value["tracking_url"] == "https://shop.example/landing?PPCPN=8665550100")
+            #expect(first.value["overflow"] == false)
             // The second number is the overflow number: every later visitor gets it.
             let second = try await client.execute(uri: "/api/2020-10-01/ring_pools/\(id)/allocate_number.json?ring_pool_key=\(key)", method: .get)
-            #expect(second.json["promo_number"] as? String == "8665550101")
-            #expect(second.json["overflow"] as? Bool == true)
+            #expect(second.value["promo_number"] == "8665550101")
+            #expect(second.value["overflow"] == true)
 
             let wrong = try await client.execute(uri: "/api/2020-10-01/ring_pools/\(id)/allocate_number.json?ring_pool_key=nope", method: .get)
             #expect(wrong.status == .notFound)
             #expect(wrong.text == "InvalidKey: API Key 'nope' is not valid for resource '\(id)'")
 
             let shown = try await client.execute(uri: "\(Self.poolPath)/web.json", method: .get, headers: .bearer(account.key))
-            #expect(shown.json["misses"] as? Int == 1)
-            #expect(shown.json["leased"] as? Int == 1)
-            #expect(shown.json["overflow_number"] as? String == "+18665550101")
+            #expect(shown.value["misses"] == 1)
+            #expect(shown.value["leased"] == 1)
+            #expect(shown.value["overflow_number"] == "+18665550101")
             let metrics = try await client.execute(uri: "/metrics", method: .get, headers: .bearer(TestApp.adminKey))
             func gauge(_ name: String) -> Double? {
                 metrics.text.split(separator: "\n").first { $0.hasPrefix("\(name){") && $0.contains("pool=\"\(id)\"") }

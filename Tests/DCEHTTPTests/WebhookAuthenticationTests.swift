@@ -111,14 +111,14 @@ import Testing
             let body = #"{"idempotency_key": "n-1", "external_call_id": "c-1", "status": "ringing"}"#
             let signed = try await client.execute(uri: "/v1/events?integration=\(native.id)", method: .post, headers: native.signed(body), body: .json(body))
             #expect(signed.status == .ok)
-            #expect(signed.json["duplicate"] as? Bool == false)
+            #expect(signed.value["duplicate"] == false)
             let bad = try await client.execute(uri: "/v1/events?integration=\(native.id)", method: .post, headers: native.signed(body + "x"), body: .json(body))
             #expect(bad.status == .unauthorized)
             let unnamed = try await client.execute(uri: "/v1/events", method: .post, headers: native.signed(body), body: .json(body))
             #expect(unnamed.status == .unauthorized)
             let viaWebhook = try await client.execute(uri: "/webhooks/native/\(native.id)", method: .post, headers: native.signed(body), body: .json(body))
             #expect(viaWebhook.status == .ok)
-            #expect((viaWebhook.json["results"] as? [[String: Any]])?.first?["duplicate"] as? Bool == true)
+            #expect(viaWebhook.value["results"]?.array?.first?["duplicate"] == true)
             let unsignedNative = try await client.execute(uri: "/webhooks/native/\(native.id)", method: .post, headers: .json, body: .json(body))
             #expect(unsignedNative.status == .unauthorized)
         }

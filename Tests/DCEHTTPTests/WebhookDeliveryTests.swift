@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -10,8 +11,8 @@ import Testing
 /// Deliveries through the HTTP routes into the ledger: retries, reordering, dead letters
 /// and each vendor's answer.
 @Suite struct WebhookDeliveryTests {
-    static func call(_ client: any TestClientProtocol, key: String, id: String) async throws -> [String: Any] {
-        try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(key)).json
+    static func call(_ client: any TestClientProtocol, key: String, id: String) async throws -> JSONValue {
+        try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(key)).value
     }
 
     @Test(arguments: TestEngine.all)
@@ -21,25 +22,25 @@ import Testing
             let query = "call_id=RGB-1&call_revenue=45.50&sale_successful=yes&caller_id=%2B15551234567&inbound_number=%2B15557654321&call_length=180"
             let first = try await client.execute(uri: ringba.path(query), method: .get)
             #expect(first.status == .ok)
-            #expect(first.json["success"] as? Bool == true)
-            let outcome = try #require((first.json["results"] as? [[String: Any]])?.first)
-            let callID = try #require(outcome["call_id"] as? String)
+            #expect(first.value["success"] == true)
+            let outcome = try #require(first.value["results"]?.array?.first)
+            let callID = try #require(outcome["call_id"]?.string)
             // A retry, then a second conversion with another amount (POST, misspelled).
             let retry = try await client.execute(uri: ringba.path(query), method: .get)
             let second = try await client.execute(uri: ringba.path("call_id=RGB-1&call_revenue=99.00&sale_sucesful=yes"), method: .post)
             for response in [retry, second] {
                 #expect(response.status == .ok)
-                let again = try #require((response.json["results"] as? [[String: Any]])?.first)
-                #expect(again["duplicate"] as? Bool == true)
-                #expect(again["call_id"] as? String == callID)
+                let again = try #require(response.value["results"]?.array?.first)
+                #expect(again["duplicate"] == true)
+                #expect(again["call_id"]?.string == callID)
             }
             let call = try await Self.call(client, key: account.key, id: callID)
-            #expect(call["revenue"] as? String == "45.50")
-            #expect(call["converted"] as? Bool == true)
-            #expect(call["caller_phone"] as? String == "+15551234567")
-            #expect(call["tracking_number"] as? String == "+15557654321")
-            #expect(call["duration_seconds"] as? Int == 180)
-            #expect(call["event_count"] as? Int == 1)
+            #expect(call["revenue"] == "45.50")
+            #expect(call["converted"] == true)
+            #expect(call["caller_phone"] == "+15551234567")
+            #expect(call["tracking_number"] == "+15557654321")
+            #expect(call["duration_seconds"] == 180)
+            #expect(call["event_count"] == 1)
             let metrics = try await client.execute(uri: "/metrics", method: .get, headers: .bearer(TestApp.adminKey)).text
             #expect(metrics.contains(#"dce_webhooks_total{vendor="ringba",outcome="accepted"} 1"#))
             #expect(metrics.contains(#"dce_webhooks_total{vendor="ringba",outcome="duplicate"} 2"#))
@@ -54,21 +55,21 @@ import Testing
             let start = "id=RTV-7&caller_number=%2B14155550123&dialed_number=%2B18885550101&created_at=2024-01-15T10%3A00%3A00Z&tags%5Butm_source%5D=google"
             let answered = try await client.execute(uri: retreaver.path("stage=always"), method: .post, headers: .json, body: .json(always))
             #expect(answered.status == .ok)
-            #expect(answered.json["dce_status"] as? String == "completed")
-            let callID = try #require(answered.json["dce_call_id"] as? String)
+            #expect(answered.value["dce_status"] == "completed")
+            let callID = try #require(answered.value["dce_call_id"]?.string)
             let started = try await client.execute(uri: retreaver.path("stage=start"), method: .post, headers: .form, body: .json(start))
-            #expect(started.json["dce_call_id"] as? String == callID)
-            #expect(started.json["dce_status"] as? String == "completed")
-            #expect(started.json["dce_duplicate"] as? String == "false")
+            #expect(started.value["dce_call_id"]?.string == callID)
+            #expect(started.value["dce_status"] == "completed")
+            #expect(started.value["dce_duplicate"] == "false")
             let retried = try await client.execute(uri: retreaver.path("stage=start"), method: .post, headers: .form, body: .json(start))
-            #expect(retried.json["dce_duplicate"] as? String == "true")
+            #expect(retried.value["dce_duplicate"] == "true")
 
             let call = try await Self.call(client, key: account.key, id: callID)
-            #expect(call["status"] as? String == "completed")
-            #expect(call["caller_phone"] as? String == "+14155550123")
-            #expect(call["duration_seconds"] as? Int == 184)
-            #expect(call["event_count"] as? Int == 2)
-            let metadata = try #require(call["call_metadata"] as? [String: String])
+            #expect(call["status"] == "completed")
+            #expect(call["caller_phone"] == "+14155550123")
+            #expect(call["duration_seconds"] == 184)
+            #expect(call["event_count"] == 2)
+            let metadata = try #require(call["call_metadata"])
             #expect(metadata == ["lead_score": "85", "utm_source": "google"])
         }
     }
@@ -82,7 +83,7 @@ import Testing
             #expect(tooMany.status == .badRequest)
             #expect(tooMany.errorCode == "too_many_tags")
             #expect(tooMany.errorField == "tags")
-            #expect((tooMany.json["error"] as? [String: Any])?["message"] as? String == "101 tags in one write; at most 100 are allowed")
+            #expect(tooMany.value["error"]?["message"] == "101 tags in one write; at most 100 are allowed")
             let broken = try await client.execute(uri: retreaver.path("stage=start"), method: .post, headers: .json, body: .json("{nope"))
             #expect(broken.status == .badRequest)
             #expect(broken.errorCode == "malformed_json")
@@ -115,10 +116,10 @@ import Testing
             for (body, session) in [(byLabel, "S-1"), (byCTN, "S-2")] {
                 let response = try await client.execute(uri: rc.path, method: .post, headers: rc.verified, body: .json(body))
                 #expect(response.status == .ok)
-                let callID = try #require((response.json["results"] as? [[String: Any]])?.first?["call_id"] as? String)
+                let callID = try #require(response.value["results"]?.array?.first?["call_id"]?.string)
                 let call = try await Self.call(client, key: account.key, id: callID)
-                #expect(call["campaign_id"] as? String == "sales-west", "\(session)")
-                #expect((call["call_metadata"] as? [String: String])?["ringcentral_session_id"] == session)
+                #expect(call["campaign_id"] == "sales-west", "\(session)")
+                #expect(call["call_metadata"]?["ringcentral_session_id"]?.string == session)
             }
         }
     }
@@ -131,13 +132,13 @@ import Testing
             let terminal = "CallSid=ex-1&EventType=terminal&Status=completed&DateUpdated=2024-01-15+14%3A30%3A45&ConversationDuration=180&RecordingUrl=https%3A%2F%2Fr.example%2Fa.mp3"
             let last = try await client.execute(uri: exotel.path(""), method: .post, headers: .form, body: .json(terminal))
             let first = try await client.execute(uri: exotel.path(""), method: .post, headers: .form, body: .json(answered))
-            let id = try #require((last.json["results"] as? [[String: Any]])?.first?["call_id"] as? String)
-            #expect((first.json["results"] as? [[String: Any]])?.first?["call_id"] as? String == id)
+            let id = try #require(last.value["results"]?.array?.first?["call_id"]?.string)
+            #expect(first.value["results"]?.array?.first?["call_id"]?.string == id)
             let call = try await Self.call(client, key: account.key, id: id)
-            #expect(call["status"] as? String == "completed")
-            #expect(call["caller_phone"] as? String == "+918012345678")
-            #expect(call["recording_url"] as? String == "https://r.example/a.mp3")
-            #expect(call["duration_seconds"] as? Int == 180)
+            #expect(call["status"] == "completed")
+            #expect(call["caller_phone"] == "+918012345678")
+            #expect(call["recording_url"] == "https://r.example/a.mp3")
+            #expect(call["duration_seconds"] == 180)
         }
     }
 
@@ -149,17 +150,17 @@ import Testing
             let correction = #"{"transaction_id": "T-2", "corrects_transaction_id": "T-1", "corrected_at": "2024-01-16T09:00:00Z", "advertiser_payin_localized": "30.00", "affiliate_payout_localized": "18.00"}"#
             let first = try await client.execute(uri: invoca.path(""), method: .post, headers: .json, body: .json(original))
             let second = try await client.execute(uri: invoca.path(""), method: .post, headers: .json, body: .json(correction))
-            let id = try #require((first.json["results"] as? [[String: Any]])?.first?["call_id"] as? String)
-            #expect((second.json["results"] as? [[String: Any]])?.first?["call_id"] as? String == id)
+            let id = try #require(first.value["results"]?.array?.first?["call_id"]?.string)
+            #expect(second.value["results"]?.array?.first?["call_id"]?.string == id)
             let call = try await Self.call(client, key: account.key, id: id)
-            #expect(call["revenue"] as? String == "30.00")
-            #expect(call["payout"] as? String == "18.00")
-            #expect(call["duration_seconds"] as? Int == 245)
-            let events = try #require(call["events"] as? [[String: Any]])
+            #expect(call["revenue"] == "30.00")
+            #expect(call["payout"] == "18.00")
+            #expect(call["duration_seconds"] == 245)
+            let events = try #require(call["events"]?.array)
             #expect(events.count == 2)
-            #expect(events.map { $0["type"] as? String } == ["invoca.transaction", "invoca.correction"])
+            #expect(events.map { $0["type"]?.string } == ["invoca.transaction", "invoca.correction"])
             let totals = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key))
-            #expect((totals.json["data"] as? [Any])?.count == 1)
+            #expect(totals.value["data"]?.array?.count == 1)
         }
     }
 }

@@ -1,9 +1,10 @@
 import AsyncHTTPClient
+import DCEJSON
 import DCEStorage
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// The built `dce` binary, run as a child process the way a user runs it.
 final class DCEProcess: @unchecked Sendable {
@@ -92,7 +93,7 @@ extension DatabaseLocation {
 
 /// Small JSON-over-HTTP calls against a running dce.
 enum HTTP {
-    static func request(_ method: HTTPMethod, _ url: String, key: String? = nil, body: String? = nil, timeout: TimeAmount = .seconds(30)) async throws -> (status: Int, json: [String: Any]) {
+    static func request(_ method: HTTPMethod, _ url: String, key: String? = nil, body: String? = nil, timeout: TimeAmount = .seconds(30)) async throws -> (status: Int, value: JSONValue) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
@@ -102,7 +103,6 @@ enum HTTP {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let data = try await response.body.collect(upTo: 16 * 1024 * 1024)
-        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: data)) as? [String: Any]) ?? [:]
-        return (Int(response.status.code), json)
+        return (Int(response.status.code), JSONValue.parse(bytes: Array(buffer: data)) ?? .null)
     }
 }

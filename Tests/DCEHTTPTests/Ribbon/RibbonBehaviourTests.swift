@@ -16,31 +16,31 @@ import Testing
             try await client.logCall(key: ribbon.key, event: "incoming", callSid: "CA1", at: "2025-10-12T10:30:00Z")
             try await client.logCall(key: ribbon.key, event: "connected", callSid: "CA1", at: "2025-10-12T10:30:05Z")
             let active = try await client.ribbonGet("/api/ribbon/active-calls", key: ribbon.key)
-            #expect(active.json["count"] as? Int == 1)
-            #expect((active.json["activeCalls"] as? [[String: Any]])?.first?["status"] as? String == "active")
+            #expect(active.value["count"] == 1)
+            #expect(active.value["activeCalls"]?.array?.first?["status"] == "active")
 
             try await client.logCall(key: ribbon.key, event: "holdStarted", callSid: "CA1", at: "2025-10-12T10:31:00Z")
             try await client.logCall(key: ribbon.key, event: "callEnded", callSid: "CA1", at: "2025-10-12T10:33:05Z")
-            #expect(try await client.ribbonGet("/api/ribbon/active-calls", key: ribbon.key).json["count"] as? Int == 0)
+            #expect(try await client.ribbonGet("/api/ribbon/active-calls", key: ribbon.key).value["count"] == 0)
 
             let config = try await client.ribbonGet("/api/ribbon/config", key: ribbon.key)
-            #expect((config.json["usage"] as? [String: Any])?["callsThisMonth"] as? Int == 1)
+            #expect(config.value["usage"]?["callsThisMonth"] == 1)
 
             // The same call in dce's own API, from the ledger.
             let calls = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(ribbon.key))
-            let listed = try #require(calls.json["data"] as? [[String: Any]])
+            let listed = try #require(calls.value["data"]?.array)
             #expect(listed.count == 1)
-            #expect(listed.first?["source"] as? String == "exotel")
-            #expect(listed.first?["external_call_id"] as? String == "CA1")
-            #expect(listed.first?["destination_number"] as? String == "+919876543210")
-            #expect(listed.first?["status"] as? String == "completed")
-            #expect(listed.first?["event_count"] as? Int == 4)
+            #expect(listed.first?["source"] == "exotel")
+            #expect(listed.first?["external_call_id"] == "CA1")
+            #expect(listed.first?["destination_number"] == "+919876543210")
+            #expect(listed.first?["status"] == "completed")
+            #expect(listed.first?["event_count"] == 4)
 
             // Talk time from answer to end when the client reports no duration.
             let analytics = try await client.ribbonGet("/api/ribbon/analytics", key: ribbon.key)
-            #expect((analytics.json["summary"] as? [String: Any])?["totalDuration"] as? Int == 180)
+            #expect(analytics.value["summary"]?["totalDuration"] == 180)
             let logs = try await client.ribbonGet("/api/ribbon/call-logs?event=holdStarted", key: ribbon.key)
-            #expect((logs.json["pagination"] as? [String: Any])?["total"] as? Int == 1)
+            #expect(logs.value["pagination"]?["total"] == 1)
         }
     }
 
@@ -50,9 +50,9 @@ import Testing
             let ribbon = try await RibbonTestClient.make(services.database)
             let first = try await client.logCall(key: ribbon.key, event: "incoming", callSid: "CA1", at: "2025-10-12T10:30:00Z")
             let again = try await client.logCall(key: ribbon.key, event: "incoming", callSid: "CA1", at: "2025-10-12T10:30:00Z")
-            #expect(first.json["logId"] as? String == again.json["logId"] as? String)
+            #expect(first.value["logId"]?.string == again.value["logId"]?.string)
             let logs = try await client.ribbonGet("/api/ribbon/call-logs", key: ribbon.key)
-            #expect((logs.json["pagination"] as? [String: Any])?["total"] as? Int == 1)
+            #expect(logs.value["pagination"]?["total"] == 1)
         }
     }
 
@@ -63,19 +63,19 @@ import Testing
             try await client.logCall(key: ribbon.key, event: "incoming", callSid: "CA1", at: "2025-10-12T10:30:00Z", direction: "inbound")
             try await client.logCall(key: ribbon.key, event: "callEnded", callSid: "CA1", at: "2025-10-12T10:30:20Z", direction: "inbound")
             let analytics = try await client.ribbonGet("/api/ribbon/analytics", key: ribbon.key)
-            let summary = try #require(analytics.json["summary"] as? [String: Int])
+            let summary = try #require(analytics.value["summary"])
             #expect(summary["missedCalls"] == 1)
             #expect(summary["inboundCalls"] == 1)
             #expect(summary["totalDuration"] == 0)
-            #expect((analytics.json["recentCalls"] as? [[String: Any]])?.first?["status"] as? String == "missed")
+            #expect(analytics.value["recentCalls"]?.array?.first?["status"] == "missed")
 
             // A call first reported at its end started its duration earlier.
             try await client.logCall(key: ribbon.key, event: "callEnded", callSid: "CA2", at: "2025-10-12T12:03:00Z", duration: 180)
             let calls = try await client.ribbonGet("/api/ribbon/customer/CUST001/calls", key: ribbon.key)
-            let latest = try #require((calls.json["calls"] as? [[String: Any]])?.first)
-            #expect(latest["startTime"] as? String == "2025-10-12T12:00:00Z")
-            #expect(latest["endTime"] as? String == "2025-10-12T12:03:00Z")
-            #expect(latest["status"] as? String == "completed")
+            let latest = try #require(calls.value["calls"]?.array?.first)
+            #expect(latest["startTime"] == "2025-10-12T12:00:00Z")
+            #expect(latest["endTime"] == "2025-10-12T12:03:00Z")
+            #expect(latest["status"] == "completed")
         }
     }
 
@@ -84,22 +84,22 @@ import Testing
         try await TestApp.with(engine) { client, services, _ in
             let key = try await RibbonTestClient.make(services.database).key
             _ = try await client.ribbonPost("/api/ribbon/customer", try RibbonFixture.request("customer-request.json", key: key))
-            let update = try await client.ribbonPost("/api/ribbon/customer", ["apiKey": key, "customerData": [
+            let update = try await client.ribbonPost("/api/ribbon/customer", ["apiKey": .string(key), "customerData": [
                 "customerId": "CUST001", "company": "Acme Holdings", "tags": ["enterprise", "renewal"],
                 "customFields": ["accountBalance": 4200, "segment": "enterprise"],
             ]])
             #expect(update.status == .ok)
             let shown = try await client.ribbonGet("/api/ribbon/customer/CUST001", key: key)
-            let customer = try #require(shown.json["customer"] as? [String: Any])
-            #expect(customer["name"] as? String == "John Doe")
-            #expect(customer["email"] as? String == "john@example.com")
-            #expect(customer["company"] as? String == "Acme Holdings")
-            #expect(customer["tags"] as? [String] == ["vip", "enterprise", "renewal"])
-            let fields = try #require(customer["customFields"] as? [String: Any])
-            #expect(fields["accountBalance"] as? Int == 4200)
-            #expect(fields["lastPayment"] as? String == "2025-09-15")
-            #expect(fields["segment"] as? String == "enterprise")
-            #expect(customer["createdAt"] as? String != nil)
+            let customer = try #require(shown.value["customer"])
+            #expect(customer["name"] == "John Doe")
+            #expect(customer["email"] == "john@example.com")
+            #expect(customer["company"] == "Acme Holdings")
+            #expect(customer["tags"] == ["vip", "enterprise", "renewal"])
+            let fields = try #require(customer["customFields"])
+            #expect(fields["accountBalance"] == 4200)
+            #expect(fields["lastPayment"] == "2025-09-15")
+            #expect(fields["segment"] == "enterprise")
+            #expect(customer["createdAt"]?.string != nil)
         }
     }
 
@@ -164,17 +164,17 @@ import Testing
             let created = try await client.execute(uri: "/api/admin/clients/client-001", method: .put,
                                                    headers: .bearer(TestApp.adminKey), body: .json(body))
             #expect(created.status == .ok, "\(created.text)")
-            #expect(created.json["clientId"] as? String == "client-001")
-            #expect(created.json["limit"] as? Int == 10000)
+            #expect(created.value["clientId"] == "client-001")
+            #expect(created.value["limit"] == 10000)
             #expect(!created.text.contains("t0k"))
             let bad = try await client.execute(uri: "/api/admin/clients/client-001", method: .put, headers: .bearer(TestApp.adminKey),
                                                body: .json(#"{"name": "X", "plan": "trial", "limit": -1, "allowedDomains": [], "exotelToken": "t", "userId": "u"}"#))
             #expect(bad.status == .badRequest)
             #expect(bad.errorField == "limit")
             let issued = try await services.accounts.issueKey(for: try #require(try await services.accounts.account(named: "client-001")).id)
-            let initialize = try await client.ribbonPost("/api/ribbon/init", ["apiKey": issued.plaintext, "domain": "crm.example"])
-            #expect(initialize.json["exotelToken"] as? String == "t0k")
-            #expect(initialize.json["features"] as? [String] == ["call", "mute", "hold", "dtmf"])
+            let initialize = try await client.ribbonPost("/api/ribbon/init", ["apiKey": .string(issued.plaintext), "domain": "crm.example"])
+            #expect(initialize.value["exotelToken"] == "t0k")
+            #expect(initialize.value["features"] == ["call", "mute", "hold", "dtmf"])
         }
     }
 }

@@ -23,7 +23,7 @@ import Testing
             #expect(statuses.filter { $0 == 200 }.count == 5)
             #expect(statuses.filter { $0 == 429 }.count == 7)
             let config = try await client.ribbonGet("/api/ribbon/config", key: ribbon.key)
-            #expect(config.json["usage"] as? [String: Int] == ["callsThisMonth": 5, "limit": 5, "remaining": 0])
+            #expect(config.value["usage"] == ["callsThisMonth": 5, "limit": 5, "remaining": 0])
         }
     }
 }

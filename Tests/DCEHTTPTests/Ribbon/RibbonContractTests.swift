@@ -21,7 +21,7 @@ import Testing
     static func expectShape(_ response: TestResponse, _ fixture: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         #expect(response.status == .ok, "\(response.text)", sourceLocation: sourceLocation)
         let expected = JSONShape.of(try RibbonFixture.json(fixture))
-        #expect(JSONShape.of(response.jsonValue) == expected, sourceLocation: sourceLocation)
+        #expect(JSONShape.of(response.value) == expected, sourceLocation: sourceLocation)
     }
 
     static func with(_ engine: TestEngine, _ body: @Sendable @escaping (any TestClientProtocol, RibbonTestClient) async throws -> Void) async throws {
@@ -35,10 +35,10 @@ import Testing
     @Test(arguments: TestEngine.all)
     func initialize(engine: TestEngine) async throws {
         try await Self.with(engine) { client, ribbon in
-            let response = try await client.ribbonPost("/api/ribbon/init", ["apiKey": ribbon.key, "domain": "yourcrm.com"])
+            let response = try await client.ribbonPost("/api/ribbon/init", ["apiKey": .string(ribbon.key), "domain": "yourcrm.com"])
             try Self.expectShape(response, "init.json")
-            #expect(response.json["exotelToken"] as? String == "9875596a6e1be7bfaa865f43a028ec40f980e57fdeb4de8c")
-            #expect((response.json["clientInfo"] as? [String: Any])?["remainingCalls"] as? Int == 98)
+            #expect(response.value["exotelToken"] == "9875596a6e1be7bfaa865f43a028ec40f980e57fdeb4de8c")
+            #expect(response.value["clientInfo"]?["remainingCalls"] == 98)
             #expect(response.headers[.cacheControl] == "no-store")
         }
     }
@@ -48,7 +48,7 @@ import Testing
         try await Self.with(engine) { client, ribbon in
             let response = try await client.ribbonPost("/api/ribbon/log-call", try RibbonFixture.request("log-call-request.json", key: ribbon.key))
             try Self.expectShape(response, "log-call.json")
-            #expect((response.json["logId"] as? String)?.hasPrefix("log-1760265000-") == true)
+            #expect(response.value["logId"]?.string?.hasPrefix("log-1760265000-") == true)
         }
     }
 
@@ -57,7 +57,7 @@ import Testing
         try await Self.with(engine) { client, ribbon in
             let response = try await client.ribbonGet("/api/ribbon/config", key: ribbon.key)
             try Self.expectShape(response, "config.json")
-            #expect(response.json["usage"] as? [String: Int] == ["callsThisMonth": 2, "limit": 100, "remaining": 98])
+            #expect(response.value["usage"] == ["callsThisMonth": 2, "limit": 100, "remaining": 98])
         }
     }
 
@@ -66,9 +66,9 @@ import Testing
         try await Self.with(engine) { client, ribbon in
             let response = try await client.ribbonGet("/api/ribbon/analytics?startDate=2025-10-01&limit=50", key: ribbon.key)
             try Self.expectShape(response, "analytics.json")
-            let summary = try #require(response.json["summary"] as? [String: Int])
+            let summary = try #require(response.value["summary"])
             #expect(summary == ["totalCalls": 2, "totalDuration": 180, "avgDuration": 90, "inboundCalls": 0, "outboundCalls": 2, "missedCalls": 0])
-            #expect(response.json["callsByDate"] as? [String: Int] == ["2025-10-12": 2])
+            #expect(response.value["callsByDate"] == ["2025-10-12": 2])
         }
     }
 
@@ -84,7 +84,7 @@ import Testing
         try await Self.with(engine) { client, ribbon in
             let response = try await client.ribbonGet("/api/ribbon/call-logs?customerId=CUST001&page=1&pageSize=20", key: ribbon.key)
             try Self.expectShape(response, "call-logs.json")
-            #expect(response.json["pagination"] as? [String: Int] == ["page": 1, "pageSize": 20, "total": 4, "totalPages": 1])
+            #expect(response.value["pagination"] == ["page": 1, "pageSize": 20, "total": 4, "totalPages": 1])
         }
     }
 
@@ -93,7 +93,7 @@ import Testing
         try await Self.with(engine) { client, ribbon in
             let response = try await client.ribbonGet("/api/ribbon/active-calls", key: ribbon.key)
             try Self.expectShape(response, "active-calls.json")
-            #expect(response.json["count"] as? Int == 1)
+            #expect(response.value["count"] == 1)
         }
     }
 
@@ -103,10 +103,10 @@ import Testing
             let response = try await client.ribbonGet(
                 "/api/ribbon/analytics/detailed?startDate=2025-10-01T00:00:00Z&endDate=2025-10-31T23:59:59Z", key: ribbon.key)
             try Self.expectShape(response, "analytics-detailed.json")
-            let byHour = try #require(response.json["callsByHour"] as? [String: Int])
-            #expect(byHour.count == 24 && byHour["9"] == 1 && byHour["10"] == 1)
-            #expect(response.json["callsByDayOfWeek"] as? [String: Int] == ["0": 2, "1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0])
-            #expect(response.json["durationBuckets"] as? [String: Int] == ["0-30s": 0, "30s-1m": 0, "1m-3m": 0, "3m-5m": 1, "5m+": 0])
+            let byHour = try #require(response.value["callsByHour"])
+            #expect(byHour.object?.count == 24 && byHour["9"] == 1 && byHour["10"] == 1)
+            #expect(response.value["callsByDayOfWeek"] == ["0": 2, "1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0])
+            #expect(response.value["durationBuckets"] == ["0-30s": 0, "30s-1m": 0, "1m-3m": 0, "3m-5m": 1, "5m+": 0])
         }
     }
 
@@ -116,13 +116,13 @@ import Testing
             // From 10:00 the range holds the completed call only; the active one is checked below.
             let response = try await client.ribbonGet("/api/ribbon/export/calls?startDate=2025-10-12T10:00:00Z&endDate=2025-10-12", key: ribbon.key)
             try Self.expectShape(response, "export-calls.json")
-            #expect(response.json["dateRange"] as? [String: String] == ["startDate": "2025-10-12T10:00:00Z", "endDate": "2025-10-12"])
-            #expect((response.json["calls"] as? [Any])?.count == 1)
+            #expect(response.value["dateRange"] == ["startDate": "2025-10-12T10:00:00Z", "endDate": "2025-10-12"])
+            #expect(response.value["calls"]?.array?.count == 1)
 
             let all = try await client.ribbonGet("/api/ribbon/export/calls?startDate=2025-10-01&endDate=2025-10-12", key: ribbon.key)
-            let calls = try #require(all.json["calls"] as? [[String: Any]])
+            let calls = try #require(all.value["calls"]?.array)
             #expect(calls.count == 2)
-            #expect(calls.first?["endTime"] is NSNull, "an active call has no end yet")
+            #expect(calls.first?["endTime"] == .null, "an active call has no end yet")
         }
     }
 
@@ -155,11 +155,11 @@ import Testing
         try await Self.with(engine) { client, ribbon in
             let response = try await client.ribbonGet("/api/ribbon/customer/CUST001", key: ribbon.key)
             try Self.expectShape(response, "customer.json")
-            let customer = try #require(response.json["customer"] as? [String: Any])
-            #expect(customer["tags"] as? [String] == ["vip", "enterprise"])
-            #expect((customer["customFields"] as? [String: Any])?["accountBalance"] as? Int == 5000)
-            #expect(response.json["totalCalls"] as? Int == 2)
-            #expect(response.json["totalDuration"] as? Int == 180)
+            let customer = try #require(response.value["customer"])
+            #expect(customer["tags"] == ["vip", "enterprise"])
+            #expect(customer["customFields"]?["accountBalance"] == 5000)
+            #expect(response.value["totalCalls"] == 2)
+            #expect(response.value["totalDuration"] == 180)
         }
     }
 
@@ -168,7 +168,7 @@ import Testing
         try await Self.with(engine) { client, ribbon in
             let response = try await client.ribbonGet("/api/ribbon/customer/CUST001/calls?limit=10", key: ribbon.key)
             try Self.expectShape(response, "customer-calls.json")
-            #expect((response.json["events"] as? [[String: Any]])?.map { $0["event"] as? String } == ["incoming", "incoming", "connected", "callEnded"])
+            #expect(response.value["events"]?.array?.map { $0["event"]?.string } == ["incoming", "incoming", "connected", "callEnded"])
         }
     }
 
@@ -177,8 +177,8 @@ import Testing
         try await Self.with(engine) { client, ribbon in
             let response = try await client.ribbonGet("/api/admin/clients", key: TestApp.adminKey)
             try Self.expectShape(response, "admin-clients.json")
-            let listed = try #require(response.jsonArray.first)
-            #expect(listed["apiKey"] as? String == String(ribbon.key.prefix(10)) + "...")
+            let listed = try #require(response.value[0])
+            #expect(listed["apiKey"]?.string == String(ribbon.key.prefix(10)) + "...")
             #expect(!response.text.contains(ribbon.key))
             #expect(!response.text.contains("9875596a6e1be7bfaa865f43a028ec40f980e57fdeb4de8c"))
         }
@@ -189,8 +189,8 @@ import Testing
         try await Self.with(engine) { client, _ in
             let response = try await client.ribbonGet("/api/admin/analytics/all", key: TestApp.adminKey)
             try Self.expectShape(response, "admin-analytics-all.json")
-            #expect(response.json["totalCallsAllClients"] as? Int == 2)
-            #expect((response.json["clients"] as? [[String: Any]])?.first?["utilizationPercent"] as? Int == 2)
+            #expect(response.value["totalCallsAllClients"] == 2)
+            #expect(response.value["clients"]?.array?.first?["utilizationPercent"] == 2)
         }
     }
 }

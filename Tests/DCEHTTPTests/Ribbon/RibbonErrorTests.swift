@@ -1,4 +1,5 @@
 import DCEHTTP
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -36,7 +37,7 @@ import Testing
     func aDomainOrOriginNotOfTheClientIs403(engine: TestEngine) async throws {
         try await TestApp.with(engine) { client, services, _ in
             let ribbon = try await RibbonTestClient.make(services.database, domains: ["yourcrm.com", "app.yourcrm.com"])
-            let byBody = try await client.ribbonPost("/api/ribbon/init", ["apiKey": ribbon.key, "domain": "evil.example"])
+            let byBody = try await client.ribbonPost("/api/ribbon/init", ["apiKey": .string(ribbon.key), "domain": "evil.example"])
             #expect(byBody.status == .forbidden)
             #expect(byBody.errorCode == "domain_not_allowed")
             #expect(byBody.errorField == "domain")
@@ -49,7 +50,7 @@ import Testing
             #expect(logged.status == .forbidden)
 
             // The same host with a scheme, port or other case is the same domain.
-            let allowed = try await client.ribbonPost("/api/ribbon/init", ["apiKey": ribbon.key, "domain": "https://APP.yourcrm.com:8443/crm"])
+            let allowed = try await client.ribbonPost("/api/ribbon/init", ["apiKey": .string(ribbon.key), "domain": "https://APP.yourcrm.com:8443/crm"])
             #expect(allowed.status == .ok)
         }
     }
@@ -59,20 +60,20 @@ import Testing
         try await TestApp.with(engine) { client, services, _ in
             let ribbon = try await RibbonTestClient.make(services.database, limit: 2)
             #expect(try await client.logCall(key: ribbon.key, event: "incoming", callSid: "CA1").status == .ok)
-            #expect(try await client.ribbonPost("/api/ribbon/init", ["apiKey": ribbon.key]).status == .ok)
+            #expect(try await client.ribbonPost("/api/ribbon/init", ["apiKey": .string(ribbon.key)]).status == .ok)
             #expect(try await client.logCall(key: ribbon.key, event: "incoming", callSid: "CA2").status == .ok)
 
             let third = try await client.logCall(key: ribbon.key, event: "incoming", callSid: "CA3")
             #expect(third.status == .tooManyRequests)
             #expect(third.errorCode == "monthly_limit_exceeded")
-            let initialize = try await client.ribbonPost("/api/ribbon/init", ["apiKey": ribbon.key])
+            let initialize = try await client.ribbonPost("/api/ribbon/init", ["apiKey": .string(ribbon.key)])
             #expect(initialize.status == .tooManyRequests)
             #expect(initialize.errorCode == "monthly_limit_exceeded")
 
             // A call already counted may still end.
             #expect(try await client.logCall(key: ribbon.key, event: "callEnded", callSid: "CA1", duration: 30).status == .ok)
             let config = try await client.ribbonGet("/api/ribbon/config", key: ribbon.key)
-            #expect(config.json["usage"] as? [String: Int] == ["callsThisMonth": 2, "limit": 2, "remaining": 0])
+            #expect(config.value["usage"] == ["callsThisMonth": 2, "limit": 2, "remaining": 0])
         }
     }
 
@@ -81,20 +82,20 @@ import Testing
         try await TestApp.with(engine) { client, services, _ in
             let ribbon = try await RibbonTestClient.make(services.database)
             let key = ribbon.key
-            let posts: [(path: String, body: [String: Any], field: String?)] = [
-                ("/api/ribbon/log-call", ["apiKey": key, "data": ["callSid": "CA1"]], "event"),
-                ("/api/ribbon/log-call", ["apiKey": key, "event": "incoming"], "data"),
-                ("/api/ribbon/log-call", ["apiKey": key, "event": "incoming", "data": ["phoneNumber": "+919876543210"]], "data.callSid"),
-                ("/api/ribbon/log-call", ["apiKey": key, "event": "incoming", "data": ["callSid": "CA1"], "timestamp": "yesterday"], "timestamp"),
-                ("/api/ribbon/log-call", ["apiKey": key, "event": "incoming", "data": ["callSid": "CA1", "phoneNumber": "call me"]], "data.phoneNumber"),
-                ("/api/ribbon/log-call", ["apiKey": key, "event": "incoming", "data": ["callSid": "CA1", "callDirection": "sideways"]], "data.callDirection"),
-                ("/api/ribbon/log-call", ["apiKey": key, "event": "incoming", "data": ["callSid": "CA1", "duration": -5]], "data.duration"),
-                ("/api/ribbon/log-call", ["apiKey": key, "event": "incoming", "data": ["callSid": "CA1", "customerData": "John"]], "data.customerData"),
-                ("/api/ribbon/customer", ["apiKey": key], "customerData"),
-                ("/api/ribbon/customer", ["apiKey": key, "customerData": ["name": "John"]], "customerData.customerId"),
-                ("/api/ribbon/customer", ["apiKey": key, "customerData": ["customerId": "C1", "tags": "vip"]], "customerData.tags"),
-                ("/api/ribbon/customer", ["apiKey": key, "customerData": ["customerId": "C1", "customFields": [1, 2]]], "customerData.customFields"),
-                ("/api/ribbon/customer", ["apiKey": key, "customerData": ["customerId": "C1", "email": 7]], "customerData.email"),
+            let posts: [(path: String, body: JSONValue, field: String?)] = [
+                ("/api/ribbon/log-call", ["apiKey": .string(key), "data": ["callSid": "CA1"]], "event"),
+                ("/api/ribbon/log-call", ["apiKey": .string(key), "event": "incoming"], "data"),
+                ("/api/ribbon/log-call", ["apiKey": .string(key), "event": "incoming", "data": ["phoneNumber": "+919876543210"]], "data.callSid"),
+                ("/api/ribbon/log-call", ["apiKey": .string(key), "event": "incoming", "data": ["callSid": "CA1"], "timestamp": "yesterday"], "timestamp"),
+                ("/api/ribbon/log-call", ["apiKey": .string(key), "event": "incoming", "data": ["callSid": "CA1", "phoneNumber": "call me"]], "data.phoneNumber"),
+                ("/api/ribbon/log-call", ["apiKey": .string(key), "event": "incoming", "data": ["callSid": "CA1", "callDirection": "sideways"]], "data.callDirection"),
+                ("/api/ribbon/log-call", ["apiKey": .string(key), "event": "incoming", "data": ["callSid": "CA1", "duration": -5]], "data.duration"),
+                ("/api/ribbon/log-call", ["apiKey": .string(key), "event": "incoming", "data": ["callSid": "CA1", "customerData": "John"]], "data.customerData"),
+                ("/api/ribbon/customer", ["apiKey": .string(key)], "customerData"),
+                ("/api/ribbon/customer", ["apiKey": .string(key), "customerData": ["name": "John"]], "customerData.customerId"),
+                ("/api/ribbon/customer", ["apiKey": .string(key), "customerData": ["customerId": "C1", "tags": "vip"]], "customerData.tags"),
+                ("/api/ribbon/customer", ["apiKey": .string(key), "customerData": ["customerId": "C1", "customFields": [1, 2]]], "customerData.customFields"),
+                ("/api/ribbon/customer", ["apiKey": .string(key), "customerData": ["customerId": "C1", "email": 7]], "customerData.email"),
             ]
             for item in posts {
                 let response = try await client.ribbonPost(item.path, item.body)

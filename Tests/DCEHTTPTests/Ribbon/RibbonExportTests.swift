@@ -53,9 +53,9 @@ import Testing
             #expect(rows.map { $0[4] } == rows.map { $0[4] }.sorted())
 
             let json = try await client.ribbonGet("/api/ribbon/export/calls", key: ribbon.key)
-            let calls = try #require(json.json["calls"] as? [[String: Any]])
+            let calls = try #require(json.value["calls"]?.array)
             #expect(calls.count == count)
-            #expect(calls.map { $0["sessionId"] as? String } == rows.map { $0[0] })
+            #expect(calls.map { $0["sessionId"]?.string } == rows.map { $0[0] })
         }
     }
 }

@@ -1,3 +1,4 @@
+import DCEJSON
 import DCETestSupport
 import Foundation
 import HTTPTypes
@@ -18,7 +19,7 @@ import Testing
 
     static func totalCalls(_ client: any TestClientProtocol, _ key: String, _ query: String) async throws -> Int? {
         let response = try await client.ribbonGet("/api/ribbon/analytics?\(query)", key: key)
-        return (response.json["summary"] as? [String: Any])?["totalCalls"] as? Int
+        return response.value["summary"]?["totalCalls"]?.int
     }
 
     @Test(arguments: TestEngine.all)
@@ -43,18 +44,18 @@ import Testing
                 #expect(try await Self.totalCalls(client, key, item.query) == item.calls, "\(item.query)")
             }
             let byDate = try await client.ribbonGet("/api/ribbon/analytics?startDate=2025-10-11", key: key)
-            #expect(byDate.json["callsByDate"] as? [String: Int] == ["2025-10-11": 1, "2025-10-12": 2])
+            #expect(byDate.value["callsByDate"] == ["2025-10-11": 1, "2025-10-12": 2])
 
             let export = try await client.ribbonGet("/api/ribbon/export/calls?format=csv&startDate=2025-10-12&endDate=2025-10-12", key: key)
             #expect(CSVReader.rows(export.text).count == 3)
 
             let detailed = try await client.ribbonGet("/api/ribbon/analytics/detailed?endDate=2025-10-11", key: key)
-            #expect(detailed.json["durationBuckets"] as? [String: Int] == ["0-30s": 1, "30s-1m": 1, "1m-3m": 0, "3m-5m": 0, "5m+": 0])
+            #expect(detailed.value["durationBuckets"] == ["0-30s": 1, "30s-1m": 1, "1m-3m": 0, "3m-5m": 0, "5m+": 0])
             let all = try await client.ribbonGet("/api/ribbon/analytics/detailed", key: key)
-            #expect(all.json["durationBuckets"] as? [String: Int] == ["0-30s": 1, "30s-1m": 1, "1m-3m": 0, "3m-5m": 1, "5m+": 1])
-            let top = try #require(all.json["topCustomers"] as? [[String: Any]])
-            #expect(top.map { $0["customerId"] as? String } == ["C2", "C1"])
-            #expect(top.first?["totalDuration"] as? Int == 600)
+            #expect(all.value["durationBuckets"] == ["0-30s": 1, "30s-1m": 1, "1m-3m": 0, "3m-5m": 1, "5m+": 1])
+            let top = try #require(all.value["topCustomers"]?.array)
+            #expect(top.map { $0["customerId"]?.string } == ["C2", "C1"])
+            #expect(top.first?["totalDuration"] == 600)
         }
     }
 
@@ -65,7 +66,7 @@ import Testing
             try await Self.seed(client, key)
             func total(_ query: String) async throws -> Int? {
                 let response = try await client.ribbonGet("/api/ribbon/call-logs?\(query)", key: key)
-                return (response.json["pagination"] as? [String: Any])?["total"] as? Int
+                return response.value["pagination"]?["total"]?.int
             }
             #expect(try await total("") == 12)
             #expect(try await total("event=callEnded") == 4)
@@ -85,12 +86,12 @@ import Testing
             for index in 0..<5 {
                 try await client.logCall(key: key, event: "incoming", callSid: "CA\(index)", at: "2025-10-12T10:0\(index):00Z")
             }
-            func page(_ query: String) async throws -> (sids: [String], pagination: [String: Int]) {
+            func page(_ query: String) async throws -> (sids: [String], pagination: JSONValue?) {
                 let response = try await client.ribbonGet("/api/ribbon/call-logs?\(query)", key: key)
                 #expect(response.status == .ok)
-                let logs = response.json["logs"] as? [[String: Any]] ?? []
-                return (logs.compactMap { ($0["data"] as? [String: Any])?["callSid"] as? String },
-                        response.json["pagination"] as? [String: Int] ?? [:])
+                let logs = response.value["logs"]?.array ?? []
+                return (logs.compactMap { $0["data"]?["callSid"]?.string },
+                        response.value["pagination"])
             }
             let first = try await page("page=1&pageSize=2")
             #expect(first.sids == ["CA4", "CA3"])
@@ -111,10 +112,10 @@ import Testing
             #expect(nothing.pagination == ["page": 1, "pageSize": 50, "total": 0, "totalPages": 0])
 
             let limited = try await client.ribbonGet("/api/ribbon/analytics?limit=2", key: key)
-            #expect((limited.json["recentCalls"] as? [Any])?.count == 2)
+            #expect(limited.value["recentCalls"]?.array?.count == 2)
             let customerCalls = try await client.ribbonGet("/api/ribbon/customer/CUST001/calls?limit=3", key: key)
-            #expect((customerCalls.json["calls"] as? [Any])?.count == 3)
-            #expect(customerCalls.json["totalCalls"] as? Int == 5)
+            #expect(customerCalls.value["calls"]?.array?.count == 3)
+            #expect(customerCalls.value["totalCalls"] == 5)
         }
     }
 }

@@ -23,11 +23,11 @@ import Testing
                                                 phone: "+14155550100", customerID: "B-CUST", name: "Bee", domain: "b.example")
             #expect(mine.status == .ok)
 
-            let initB = try await client.ribbonPost("/api/ribbon/init", ["apiKey": b.key, "domain": "b.example"])
-            #expect(initB.json["exotelToken"] as? String == "token-of-b")
-            #expect((initB.json["clientInfo"] as? [String: Any])?["remainingCalls"] as? Int == 49)
+            let initB = try await client.ribbonPost("/api/ribbon/init", ["apiKey": .string(b.key), "domain": "b.example"])
+            #expect(initB.value["exotelToken"] == "token-of-b")
+            #expect(initB.value["clientInfo"]?["remainingCalls"] == 49)
             // A's domain is not B's.
-            #expect(try await client.ribbonPost("/api/ribbon/init", ["apiKey": b.key, "domain": "yourcrm.com"]).status == .forbidden)
+            #expect(try await client.ribbonPost("/api/ribbon/init", ["apiKey": .string(b.key), "domain": "yourcrm.com"]).status == .forbidden)
 
             let paths = [
                 "/api/ribbon/config", "/api/ribbon/analytics", "/api/ribbon/analytics/detailed", "/api/ribbon/call-logs",
@@ -45,28 +45,28 @@ import Testing
             }
             #expect(try await client.ribbonGet("/api/ribbon/customer/CUST001", key: b.key).status == .notFound)
             let customerCalls = try await client.ribbonGet("/api/ribbon/customer/CUST001/calls", key: b.key)
-            #expect((customerCalls.json["calls"] as? [Any])?.isEmpty == true)
-            #expect(customerCalls.json["totalCalls"] as? Int == 0)
+            #expect(customerCalls.value["calls"]?.array?.isEmpty == true)
+            #expect(customerCalls.value["totalCalls"] == 0)
 
             let analytics = try await client.ribbonGet("/api/ribbon/analytics", key: b.key)
-            #expect((analytics.json["summary"] as? [String: Any])?["totalCalls"] as? Int == 1)
+            #expect(analytics.value["summary"]?["totalCalls"] == 1)
             let logs = try await client.ribbonGet("/api/ribbon/call-logs", key: b.key)
-            #expect((logs.json["pagination"] as? [String: Any])?["total"] as? Int == 1)
+            #expect(logs.value["pagination"]?["total"] == 1)
 
             // A's view is unchanged by B's call with the same callSid.
             let analyticsA = try await client.ribbonGet("/api/ribbon/analytics", key: a.key)
-            #expect((analyticsA.json["summary"] as? [String: Any])?["totalCalls"] as? Int == 2)
+            #expect(analyticsA.value["summary"]?["totalCalls"] == 2)
             #expect(!analyticsA.text.contains("B-CUST"))
             let activeA = try await client.ribbonGet("/api/ribbon/active-calls", key: a.key)
-            #expect(activeA.json["count"] as? Int == 1)
+            #expect(activeA.value["count"] == 1)
 
             // The operator sees both, each with its own usage.
-            let clients = try await client.ribbonGet("/api/admin/clients", key: TestApp.adminKey).jsonArray
-            #expect(clients.map { $0["clientId"] as? String } == ["client-a", "client-b"])
-            #expect(clients.map { $0["callsThisMonth"] as? Int } == [2, 1])
+            let clients = try await client.ribbonGet("/api/admin/clients", key: TestApp.adminKey).value.array ?? []
+            #expect(clients.map { $0["clientId"]?.string } == ["client-a", "client-b"])
+            #expect(clients.map { $0["callsThisMonth"]?.int } == [2, 1])
             let all = try await client.ribbonGet("/api/admin/analytics/all", key: TestApp.adminKey)
-            #expect(all.json["totalClients"] as? Int == 2)
-            #expect(all.json["totalCallsAllClients"] as? Int == 3)
+            #expect(all.value["totalClients"] == 2)
+            #expect(all.value["totalCallsAllClients"] == 3)
         }
     }
 }

@@ -1,5 +1,6 @@
 import DCEDomain
 import DCEHTTP
+import DCEJSON
 import DCEStorage
 import Foundation
 import HTTPTypes
@@ -45,15 +46,15 @@ enum RibbonFixture {
         try String(contentsOf: url(name), encoding: .utf8)
     }
 
-    static func json(_ name: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: url(name)))
+    static func json(_ name: String) throws -> JSONValue {
+        try JSONValue(parsing: text(name))
     }
 
     /// A seed request body with this test's API key in it.
-    static func request(_ name: String, key: String) throws -> [String: Any] {
-        var body = try json(name) as! [String: Any]
-        body["apiKey"] = key
-        return body
+    static func request(_ name: String, key: String) throws -> JSONValue {
+        var body = try json(name).object ?? [:]
+        body["apiKey"] = .string(key)
+        return .object(body)
     }
 }
 
@@ -63,23 +64,21 @@ enum RibbonFixture {
 enum JSONShape {
     static let clientDefined: Set<String> = ["customerData", "data", "customFields"]
 
-    static func of(_ value: Any, key: String? = nil) -> String {
+    static func of(_ value: JSONValue, key: String? = nil) -> String {
         switch value {
-        case is NSNull: return "null"
-        case let number as NSNumber:
-            let type = String(cString: number.objCType)
-            return type == "c" || type == "B" ? "bool" : "number"
-        case is String: return "string"
-        case let array as [Any]:
+        case .null: return "null"
+        case .bool: return "bool"
+        case .number: return "number"
+        case .string: return "string"
+        case .array(let array):
             return "[" + (array.first.map { of($0) } ?? "") + "]"
-        case let object as [String: Any]:
+        case .object(let object):
             if let key, clientDefined.contains(key) { return "object" }
             if !object.isEmpty, object.keys.allSatisfy(isMapKey) {
                 let values = Set(object.values.map { of($0) })
                 return "map<" + values.sorted().joined(separator: "|") + ">"
             }
-            return "{" + object.keys.sorted().map { "\($0): \(of(object[$0]!, key: $0))" }.joined(separator: ", ") + "}"
-        default: return "?"
+            return "{" + object.sorted { $0.key < $1.key }.map { "\($0.key): \(of($0.value, key: $0.key))" }.joined(separator: ", ") + "}"
         }
     }
 
@@ -89,11 +88,10 @@ enum JSONShape {
 }
 
 extension TestClientProtocol {
-    func ribbonPost(_ path: String, _ body: [String: Any], headers: HTTPFields = [:]) async throws -> TestResponse {
+    func ribbonPost(_ path: String, _ body: JSONValue, headers: HTTPFields = [:]) async throws -> TestResponse {
         var fields = headers
         fields[.contentType] = "application/json"
-        let data = try JSONSerialization.data(withJSONObject: body)
-        return try await execute(uri: path, method: .post, headers: fields, body: ByteBuffer(bytes: data))
+        return try await execute(uri: path, method: .post, headers: fields, body: body.body)
     }
 
     func ribbonGet(_ path: String, key: String?, headers: HTTPFields = [:]) async throws -> TestResponse {
@@ -109,18 +107,18 @@ extension TestClientProtocol {
         phone: String? = "+919876543210", customerID: String? = "CUST001", name: String? = "John Doe",
         duration: Int? = nil, domain: String? = "yourcrm.com"
     ) async throws -> TestResponse {
-        var data: [String: Any] = ["callSid": callSid]
-        data["callDirection"] = direction
-        data["phoneNumber"] = phone
-        data["duration"] = duration
-        var customer: [String: Any] = [:]
-        customer["customerId"] = customerID
-        customer["name"] = name
-        if !customer.isEmpty { data["customerData"] = customer }
-        var body: [String: Any] = ["apiKey": key, "event": event, "data": data]
-        body["timestamp"] = timestamp
-        body["domain"] = domain
-        return try await ribbonPost("/api/ribbon/log-call", body)
+        var data: [String: JSONValue] = ["callSid": .string(callSid)]
+        data["callDirection"] = direction.map(JSONValue.string)
+        data["phoneNumber"] = phone.map(JSONValue.string)
+        data["duration"] = duration.map { .integer($0) }
+        var customer: [String: JSONValue] = [:]
+        customer["customerId"] = customerID.map(JSONValue.string)
+        customer["name"] = name.map(JSONValue.string)
+        if !customer.isEmpty { data["customerData"] = .object(customer) }
+        var body: [String: JSONValue] = ["apiKey": .string(key), "event": .string(event), "data": .object(data)]
+        body["timestamp"] = timestamp.map(JSONValue.string)
+        body["domain"] = domain.map(JSONValue.string)
+        return try await ribbonPost("/api/ribbon/log-call", .object(body))
     }
 
     /// A completed call as the seed tells it: incoming, connected, then callEnded after 180 s.
@@ -141,12 +139,6 @@ enum RibbonFormatting {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: timestamp.date)
     }
-}
-
-extension TestResponse {
-    var jsonValue: Any { (try? JSONSerialization.jsonObject(with: Data(buffer: body))) ?? NSNull() }
-    var jsonArray: [[String: Any]] { jsonValue as? [[String: Any]] ?? [] }
-    var errorMessage: String? { (json["error"] as? [String: Any])?["message"] as? String }
 }
 
 /// A small RFC 4180 reader, to check that what dce writes reads back field for field.

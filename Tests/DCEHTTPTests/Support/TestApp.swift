@@ -1,4 +1,5 @@
 import DCEHTTP
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -26,6 +27,10 @@ struct TestApp {
 }
 
 extension TestResponse {
+    /// The body as a JSON document (`null` when it is not JSON), for whole-value assertions:
+    /// `#expect(response.value == ["error": [...]])`.
+    var value: JSONValue { JSONValue.parse(bytes: Array(buffer: body)) ?? .null }
+
     /// The body decoded as a JSON object.
     var json: [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
@@ -34,8 +39,14 @@ extension TestResponse {
     var text: String { String(buffer: body) }
 
     /// `error.field` of dce's error shape.
-    var errorField: String? { (json["error"] as? [String: Any])?["field"] as? String }
-    var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    var errorField: String? { value["error"]?["field"]?.string }
+    var errorCode: String? { value["error"]?["code"]?.string }
+    var errorMessage: String? { value["error"]?["message"]?.string }
+}
+
+extension JSONValue {
+    /// A request body written from a literal.
+    var body: ByteBuffer { ByteBuffer(string: text) }
 }
 
 extension HTTPFields {
