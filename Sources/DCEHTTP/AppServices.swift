@@ -31,6 +31,9 @@ public struct AppServices: Sendable {
     /// How long the voice webhook waits for routing before it answers the campaign's
     /// fallback: carriers give up after a few seconds (SignalWire and Sinch read for 5 s).
     public var voiceDeadline: Duration = .milliseconds(2500)
+    /// Seals vendor credentials and webhook secrets (`DCE_SECRET_KEY`); nil: credentials
+    /// cannot be stored and new webhook secrets are kept plain.
+    public var secretBox: SecretBox?
     /// Where recordings downloaded from vendors are kept (`DCE_RECORDINGS_DIR`).
     public var recordingsDirectory = "recordings"
     let rateLimiter: RateLimiter

@@ -13,7 +13,18 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical. Default: DCE_LOG_LEVEL, else info.")
     var logLevel: String?
 
-    var given: [Setting: String?] { [.database: database, .logLevel: logLevel] }
+    @Option(name: .long, help: "64 hex characters: the key vendor credentials and webhook secrets are encrypted with. Default: DCE_SECRET_KEY, else none.")
+    var secretKey: String?
+
+    var given: [Setting: String?] { [.database: database, .logLevel: logLevel, .secretKey: secretKey] }
+}
+
+/// The database options of a command that needs the secret key, and that key.
+struct SecretOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+
+    /// What `--secret-key` / DCE_SECRET_KEY seal with; nil when neither is set.
+    func secretBox() throws -> SecretBox? { try Settings.resolve(database).secretBox }
 }
 
 /// dce's configuration, in layers: the command line, then the environment, then a `.env`
@@ -29,12 +40,14 @@ enum ConfigurationLayers {
         environmentFile = try await EnvironmentVariablesProvider(environmentFilePath: ".env", allowMissing: true, secretsSpecifier: secrets)
     }
 
-    private static let secrets = SecretsSpecifier<String, String>.specific([Setting.adminKey.environment, Setting.database.environment])
+    private static let secrets = SecretsSpecifier<String, String>.specific(
+        [Setting.adminKey.environment, Setting.database.environment, Setting.secretKey.environment]
+    )
 
     static func reader(commandLine given: [Setting: String?]) -> ConfigReader {
         var values: [AbsoluteConfigKey: ConfigValue] = [:]
         for case let (setting, value?) in given {
-            values[AbsoluteConfigKey(ConfigKey(setting.key))] = ConfigValue(.string(value), isSecret: setting == .database)
+            values[AbsoluteConfigKey(ConfigKey(setting.key))] = ConfigValue(.string(value), isSecret: setting == .database || setting == .secretKey)
         }
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "command line", values: values),
@@ -50,10 +63,11 @@ struct Settings {
     var database: DatabaseLocation
     var logLevel: Logger.Level
     var adminKey: String?
+    var secretBox: SecretBox?
 
     static func resolve(_ options: DatabaseOptions) throws -> Settings {
         let read = try DatabaseSettings(reader: ConfigurationLayers.reader(commandLine: options.given))
-        return Settings(database: read.database, logLevel: read.logLevel, adminKey: read.adminKey)
+        return Settings(database: read.database, logLevel: read.logLevel, adminKey: read.adminKey, secretBox: read.secretBox)
     }
 
     func makeLogger(label: String = "dce") -> Logger {

@@ -33,6 +33,7 @@ public func buildApplication(
             database: database, adminKey: settings.base.adminKey, allowsLoginLinks: allowsLoginLinks, limits: settings.limits
         )
         services.publicURL = settings.publicURL
+        services.secretBox = settings.base.secretBox
         services.recordingsDirectory = settings.base.recordingsFolder
         try await prepare(services)
         return try buildApplication(

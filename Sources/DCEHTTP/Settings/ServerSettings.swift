@@ -9,6 +9,8 @@ public struct DatabaseSettings: Sendable, Equatable {
     public var database: DatabaseLocation = .sqlite(path: "dce.sqlite")
     public var logLevel: Logger.Level = .info
     public var adminKey: String?
+    /// `DCE_SECRET_KEY`, checked to be 64 hex characters; nil when none is set.
+    public var secretKey: String?
     /// `DCE_RECORDINGS_DIR`; nil: `recordingsFolder`'s default.
     public var recordingsDirectory: String?
 
@@ -42,6 +44,11 @@ public struct DatabaseSettings: Sendable, Equatable {
             guard text.count >= 16 else { throw SettingRejected("must be at least 16 characters") }
             return text
         }
+        secretKey = collector.value(.secretKey, default: defaults.secretKey, isSecret: true) { text throws(SettingRejected) in
+            // Checked, never echoed.
+            guard (try? SecretBox(hexKey: text)) != nil else { throw SettingRejected(SecretBoxError.invalidKey.description) }
+            return text
+        }
         recordingsDirectory = collector.value(.recordingsDir, default: defaults.recordingsDirectory) { text throws(SettingRejected) in
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw SettingRejected("must name a folder") }
             return text
@@ -55,6 +62,9 @@ public struct DatabaseSettings: Sendable, Equatable {
         guard case .sqlite(let path) = database, path != ":memory:" else { return "recordings" }
         return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("recordings").path
     }
+
+    /// What seals vendor credentials and webhook secrets; nil without `DCE_SECRET_KEY`.
+    public var secretBox: SecretBox? { secretKey.flatMap { try? SecretBox(hexKey: $0) } }
 
     public func makeLogger(label: String = "dce") -> Logger {
         var logger = Logger(label: label)

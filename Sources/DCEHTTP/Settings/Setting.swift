@@ -30,13 +30,15 @@ public struct Setting: Sendable, Hashable {
     public static let maxConnections = Setting("dce.max.connections", option: "--max-connections")
     public static let idleTimeout = Setting("dce.idle.timeout", option: "--idle-timeout")
     public static let bodyMemoryMiB = Setting("dce.body.memory.mb", option: "--body-memory-mb")
+    /// 64 hex characters: the AES-GCM key vendor credentials and webhook secrets are sealed with.
+    public static let secretKey = Setting("dce.secret.key", option: "--secret-key")
     /// The folder call recordings are downloaded to; default `recordings/` beside the SQLite file.
     public static let recordingsDir = Setting("dce.recordings.dir", option: "--recordings-dir")
 
     /// Every setting `dce serve` reads; the README's configuration table lists each one.
     public static let all: [Setting] = [
         host, port, database, logLevel, adminKey, rateLimit, rateBurst, maxConnections, idleTimeout, bodyMemoryMiB, publicURL,
-        recordingsDir,
+        secretKey, recordingsDir,
     ]
 }
 

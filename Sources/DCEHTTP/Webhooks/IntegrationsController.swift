@@ -1,15 +1,19 @@
 import DCEDomain
+import DCEJSON
 import DCEStorage
 import DCEVendors
 import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/v1/integrations`: the account's connections to vendors, each with its webhook URL.
-/// The secret is in the answer to the creation and never again.
+/// `/v1/integrations`: the account's connections to vendors, each with its webhook URL and
+/// its sync state. The secret is in the answer to the creation and never again; vendor
+/// credentials are in no answer at all, only their key names.
 struct IntegrationsController {
     let services: AppServices
-    var store: IntegrationStore { IntegrationStore(database: services.database) }
+    var store: IntegrationStore { IntegrationStore(database: services.database, box: services.secretBox) }
+    var credentials: CredentialStore { CredentialStore(database: services.database, box: services.secretBox) }
+    var syncStates: SyncStateStore { SyncStateStore(database: services.database, box: services.secretBox) }
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -18,6 +22,7 @@ struct IntegrationsController {
         routes.get("integrations/{id}", use: show)
         routes.delete("integrations/{id}", use: delete)
         routes.post("integrations/{id}/secret", use: setSecret)
+        routes.put("integrations/{id}/credentials", use: setCredentials)
         return routes
     }
 
@@ -55,7 +60,8 @@ struct IntegrationsController {
             let integration = try await store.create(
                 accountID: accountID, vendor: spec.vendor.name, name: spec.name, fieldMapping: spec.fieldMapping, secret: spec.secret
             )
-            let json = IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: true, vendors: services.vendors)
+            var json = IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: true, vendors: services.vendors)
+            json.sync = SyncJSON(integration, credentials: nil, state: nil, vendors: services.vendors, now: .now())
             return try JSONResponse(json, status: .created).response(from: request, context: context)
         } catch let error as IntegrationError {
             throw APIError(status: .conflict, code: "conflict", message: error.description, field: "name")
@@ -66,7 +72,14 @@ struct IntegrationsController {
         let accountID = try context.requireAccount()
         let base = Self.baseURL(request)
         struct Body: Encodable, Sendable { let data: [IntegrationJSON] }
-        let items = try await store.list(accountID: accountID).map { IntegrationJSON($0, base: base, revealSecret: false, vendors: services.vendors) }
+        let summaries = try await credentials.summaries(accountID: accountID)
+        let states = try await syncStates.states(accountID: accountID)
+        let now = Timestamp.now()
+        let items = try await store.list(accountID: accountID).map { integration in
+            var json = IntegrationJSON(integration, base: base, revealSecret: false, vendors: services.vendors)
+            json.sync = SyncJSON(integration, credentials: summaries[integration.id], state: states[integration.id], vendors: services.vendors, now: now)
+            return json
+        }
         return try JSONResponse(Body(data: items)).response(from: request, context: context)
     }
 
@@ -76,7 +89,50 @@ struct IntegrationsController {
         guard let integration = try await store.integration(id: id), integration.accountID == accountID else {
             throw APIError.notFound("no integration with id '\(id)'")
         }
-        return try JSONResponse(IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: false, vendors: services.vendors)).response(from: request, context: context)
+        return try await shown(integration, request: request, context: context)
+    }
+
+    /// The integration as GET shows it, with its sync state.
+    func shown(_ integration: Integration, request: Request, context: AppRequestContext) async throws -> Response {
+        var json = IntegrationJSON(integration, base: Self.baseURL(request), revealSecret: false, vendors: services.vendors)
+        json.sync = SyncJSON(
+            integration, credentials: try await credentials.summary(integrationID: integration.id, accountID: integration.accountID),
+            state: try await syncStates.state(integrationID: integration.id), vendors: services.vendors, now: .now()
+        )
+        return try JSONResponse(json).response(from: request, context: context)
+    }
+
+    /// Sets the vendor API credentials a sync pulls with (replacing any before), sealed
+    /// with DCE_SECRET_KEY. The answer shows the integration, with the key names only.
+    @Sendable func setCredentials(request: Request, context: AppRequestContext) async throws -> Response {
+        let accountID = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        guard let integration = try await store.integration(id: id), integration.accountID == accountID else {
+            throw APIError.notFound("no integration with id '\(id)'")
+        }
+        guard let client = services.vendors.adapter(named: integration.vendor)?.pull else {
+            throw APIError.badRequest("dce cannot pull \(integration.vendor)'s call records, so it takes no API credentials", field: "vendor", code: "not_pullable")
+        }
+        let body = try await CollectedBody.collect(request, limit: 16 * 1024)
+        if body.truncated { throw APIError.tooLarge("the body is larger than 16 KiB") }
+        guard let json = JSONValue.parse(bytes: body.bytes) else {
+            throw APIError.badRequest("the body is not valid JSON", code: "malformed_json")
+        }
+        let spec: CredentialsSpec
+        do {
+            spec = try CredentialsSpec(json: json, client: client)
+        } catch {
+            throw APIError.badRequest(error.message, field: error.field, code: error.code)
+        }
+        guard services.secretBox != nil else {
+            throw APIError(status: .conflict, code: "secret_key_missing", message: CredentialStoreError.noSecretKey.description, field: SecretBox.variable)
+        }
+        try await credentials.set(StoredCredentials(
+            integrationID: integration.id, accountID: accountID, values: spec.values, apiBaseURL: spec.apiBaseURL,
+            syncIntervalSeconds: spec.syncIntervalSeconds, updatedAt: .now()
+        ))
+        context.logger.info("integration credentials set", metadata: ["integration": "\(integration.id)", "keys": "\(spec.values.keys.sorted())"])
+        return try await shown(integration, request: request, context: context)
     }
 
     /// A new secret, given in `{"secret": …}` or generated, shown in this answer only. An
@@ -107,7 +163,12 @@ struct IntegrationsController {
         guard let updated = try await store.setSecret(chosen ?? vendor.makeSecret(), id: id, accountID: accountID) else {
             throw APIError.notFound("no integration with id '\(id)'")
         }
-        return try JSONResponse(IntegrationJSON(updated, base: Self.baseURL(request), revealSecret: true, vendors: services.vendors)).response(from: request, context: context)
+        var json = IntegrationJSON(updated, base: Self.baseURL(request), revealSecret: true, vendors: services.vendors)
+        json.sync = SyncJSON(
+            updated, credentials: try await credentials.summary(integrationID: id, accountID: accountID),
+            state: try await syncStates.state(integrationID: id), vendors: services.vendors, now: .now()
+        )
+        return try JSONResponse(json).response(from: request, context: context)
     }
 
     @Sendable func delete(request: Request, context: AppRequestContext) async throws -> Response {
@@ -138,6 +199,8 @@ struct IntegrationJSON: Encodable, Sendable {
     let hasSecret: Bool
     let secret: String?
     let createdAt: Timestamp
+    /// Set by the routes that show it.
+    var sync: SyncJSON?
 
     init(_ integration: Integration, base: String, revealSecret: Bool, vendors: VendorRegistry) {
         id = integration.id
@@ -156,7 +219,7 @@ struct IntegrationJSON: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, vendor, name, fieldMapping = "field_mapping", webhookURL = "webhook_url"
-        case hasSecret = "has_secret", secret, createdAt = "created_at"
+        case hasSecret = "has_secret", secret, createdAt = "created_at", sync
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -169,5 +232,61 @@ struct IntegrationJSON: Encodable, Sendable {
         try c.encode(hasSecret, forKey: .hasSecret)
         if let secret { try c.encode(secret, forKey: .secret) }
         try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(sync, forKey: .sync)
+    }
+}
+
+/// An integration's pull sync as the API shows it: which credential keys it has (never a
+/// value), where and how often it pulls, and how its last runs went. Nil for a vendor dce
+/// does not pull.
+struct SyncJSON: Encodable, Sendable {
+    let credentials: [String]?
+    let apiBaseURL: String
+    let syncIntervalSeconds: Int
+    let syncedTo: Timestamp?
+    let lagSeconds: Int64?
+    let lastSuccessAt: Timestamp?
+    let lastAttemptAt: Timestamp?
+    let lastError: String?
+    let breaker: BreakerState
+    let rowsPulled: Int64
+    let nextRunAt: Timestamp?
+
+    init?(_ integration: Integration, credentials: CredentialSummary?, state: SyncState?, vendors: VendorRegistry, now: Timestamp) {
+        guard let client = vendors.adapter(named: integration.vendor)?.pull else { return nil }
+        self.credentials = credentials?.keyNames
+        apiBaseURL = credentials?.apiBaseURL ?? client.defaultBaseURL
+        syncIntervalSeconds = credentials?.syncIntervalSeconds ?? client.defaultIntervalSeconds
+        syncedTo = state?.syncedTo
+        // Both times are the database's own, within years 1970 to 2200: no overflow.
+        lagSeconds = state?.syncedTo.map { max(0, now.millisecondsSince1970 - $0.millisecondsSince1970) / 1000 }
+        lastSuccessAt = state?.lastSuccessAt
+        lastAttemptAt = state?.lastAttemptAt
+        lastError = state?.lastError
+        breaker = state?.breaker ?? .closed
+        rowsPulled = state?.rowsPulled ?? 0
+        nextRunAt = state?.nextRunAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case credentials, apiBaseURL = "api_base_url", syncIntervalSeconds = "sync_interval_seconds", syncedTo = "synced_to"
+        case lagSeconds = "lag_seconds", lastSuccessAt = "last_success_at", lastAttemptAt = "last_attempt_at"
+        case lastError = "last_error", breaker, rowsPulled = "rows_pulled", nextRunAt = "next_run_at"
+    }
+
+    // Every key present, null when unknown, so a client sees the whole shape.
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(credentials, forKey: .credentials)
+        try c.encode(apiBaseURL, forKey: .apiBaseURL)
+        try c.encode(syncIntervalSeconds, forKey: .syncIntervalSeconds)
+        try c.encode(syncedTo, forKey: .syncedTo)
+        try c.encode(lagSeconds, forKey: .lagSeconds)
+        try c.encode(lastSuccessAt, forKey: .lastSuccessAt)
+        try c.encode(lastAttemptAt, forKey: .lastAttemptAt)
+        try c.encode(lastError, forKey: .lastError)
+        try c.encode(breaker, forKey: .breaker)
+        try c.encode(rowsPulled, forKey: .rowsPulled)
+        try c.encode(nextRunAt, forKey: .nextRunAt)
     }
 }

@@ -10,7 +10,7 @@ import Logging
 struct SignedEventsAuthenticator: RouterMiddleware {
     typealias Context = AppRequestContext
     let services: AppServices
-    var integrations: IntegrationStore { IntegrationStore(database: services.database) }
+    var integrations: IntegrationStore { IntegrationStore(database: services.database, box: services.secretBox) }
     var metrics: AppMetrics { services.metrics }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

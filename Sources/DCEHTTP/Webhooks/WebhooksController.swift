@@ -21,7 +21,7 @@ struct WebhooksController {
 
     init(services: AppServices) {
         self.services = services
-        self.integrations = IntegrationCache(store: IntegrationStore(database: services.database))
+        self.integrations = IntegrationCache(store: IntegrationStore(database: services.database, box: services.secretBox))
         self.lookups = WebhookLookups(database: services.database)
     }
 
