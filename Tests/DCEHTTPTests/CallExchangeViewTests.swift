@@ -101,7 +101,60 @@ import Testing
             let first = try #require((listed.json["data"] as? [[String: Any]])?.first?["id"] as? String)
             let exchange = try await Self.exchange(of: first, client, auth)
             #expect((exchange["campaign"] as? [String: Any])?["id"] as? String == setup.campaign)
-            #expect(exchange["rules"] as? String == "current")
+            #expect(exchange["rules"] as? String == "at_call_time")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aCallDceDidNotRouteIsPricedByTheRulesOfItsTime(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, services, account in
+            // setup: set up on 1 November, the buyer paying 40.00 after 90 s; on 10 November it asks 120 s for 55.00
+            let accountID = account.account.id
+            let auth = HTTPFields.bearer(account.key)
+            let directory = services.exchange
+            let setUpAt = Timestamp(millisecondsSince1970: 1_793_491_200_000)  // 2026-11-01T00:00:00Z
+            let editedAt = Timestamp(millisecondsSince1970: 1_794_268_800_000)  // 2026-11-10T00:00:00Z
+            let buyer = try await directory.create(
+                BuyerSpec(name: "Acme", conversion: ConversionRule(minimumSeconds: 90, revenue: Money(cents: 4_000))), accountID: accountID, now: setUpAt)
+            let target = try await directory.create(
+                TargetSpec(name: "East", buyerID: BuyerID(rawValue: buyer.id), destination: .number(try PhoneNumber(parsing: "+12125550101"))),
+                accountID: accountID, now: setUpAt)
+            let campaign = try await directory.create(
+                CampaignSpec(name: "Solar", routing: [RoutingEntry(targetID: TargetID(rawValue: target.id))]), accountID: accountID, now: setUpAt)
+            var edited = buyer.spec
+            edited.conversion = ConversionRule(minimumSeconds: 120, revenue: Money(cents: 5_500))
+            _ = try await directory.replace(edited, id: buyer.id, accountID: accountID, now: editedAt)
+
+            // run: a platform reports two calls of 100 s, one before the edit and one after
+            var callIDs: [String] = []
+            for (key, started) in [("before", "2026-11-05T10:00:00Z"), ("after", "2026-11-15T10:00:00Z")] {
+                let posted = try await client.execute(uri: "/v1/events", method: .post, headers: auth, body: .json(Self.event(key: key, call: "call-\(key)", """
+                    "caller_phone": "+14155550100", "status": "completed", "duration_seconds": 100, "call_started_at": "\(started)",
+                    "campaign_id": "\(campaign.id)", "target_id": "\(target.id)"
+                    """)))
+                callIDs.append(try #require(posted.json["call_id"] as? String, "\(posted.text)"))
+            }
+
+            // validate: the earlier call keeps the rule of its day, the later one takes the new rule
+            let before = try await Self.exchange(of: callIDs[0], client, auth)
+            let after = try await Self.exchange(of: callIDs[1], client, auth)
+            #expect(before["rules"] as? String == "at_call_time" && after["rules"] as? String == "at_call_time")
+            #expect((before["buyer"] as? [String: Any])?["id"] as? String == buyer.id)
+            let beforeFigures = try #require(before["figures"] as? [String: Any])
+            #expect(beforeFigures["converted"] as? Bool == true)
+            #expect(beforeFigures["revenue"] as? String == "40.00")
+            #expect((beforeFigures["dce"] as? [String: Any])?["conversion_rule"] as? String == "connected 100 s ≥ 90 s")
+            let afterFigures = try #require(after["figures"] as? [String: Any])
+            #expect(afterFigures["converted"] as? Bool == false)
+            #expect(afterFigures["revenue"] as? String == "0.00")
+            let beforeRevisions = try #require(before["revisions"] as? [String: Any])
+            let afterRevisions = try #require(after["revisions"] as? [String: Any])
+            let firstBuyer = try await directory.revision(BuyerSpec.self, id: buyer.id, at: setUpAt, accountID: accountID)
+            let secondBuyer = try await directory.revision(BuyerSpec.self, id: buyer.id, at: editedAt, accountID: accountID)
+            #expect(beforeRevisions["buyer"] as? String == firstBuyer?.id)
+            #expect(afterRevisions["buyer"] as? String == secondBuyer?.id)
+            #expect(firstBuyer?.id != secondBuyer?.id)
+            #expect(beforeRevisions["campaign"] as? String == afterRevisions["campaign"] as? String)
         }
     }
 }

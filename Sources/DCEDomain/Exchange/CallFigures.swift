@@ -23,6 +23,15 @@ public struct PricingRules: Hashable, Sendable, Codable {
     }
 }
 
+extension PricingRules {
+    /// The rules a campaign's call is priced by: its buyer's conversion, its publisher's
+    /// payout, and the campaign's duplicate policy and choice of figures.
+    public init(campaign: CampaignSpec, buyer: BuyerSpec?, publisher: PublisherSpec?) {
+        self.init(conversion: buyer?.conversion, payout: publisher?.payout, duplicates: campaign.duplicates,
+                  figures: campaign.figures, duplicateWindowDays: campaign.duplicateWindowDays)
+    }
+}
+
 /// What the ledger knows of a call when it is priced.
 public struct PricedCall: Hashable, Sendable {
     public var status: CallStatus?

@@ -15,13 +15,16 @@ struct CallExchangeJSON: Encodable, Sendable {
     var buyer: EntityRefJSON?
     var target: EntityRefJSON?
     var route: RoutedCall?
-    /// `route`: the rules kept when dce routed the call; `current`: a call dce did not
-    /// route, priced by its campaign's, buyer's and publisher's rules as they are now.
+    /// `route`: the rules kept when dce routed the call; `at_call_time`: a call dce did not
+    /// route, priced by the revisions of its campaign, target, buyer and publisher in force
+    /// when it started (or was first reported).
     var rulesTakenAt: String?
+    /// The revisions behind `at_call_time`.
+    var revisions: RevisionIDs?
     var figures: CallFigures?
 
     enum CodingKeys: String, CodingKey {
-        case campaign, publisher, buyer, target, route, figures
+        case campaign, publisher, buyer, target, route, figures, revisions
         case rulesTakenAt = "rules"
     }
 }
@@ -45,16 +48,16 @@ struct CallExchange {
         }
 
         var rules = route?.rules
+        var revisions: RevisionIDs?
         var buyerID = targetID.flatMap { id in route?.decision.route.first { $0.target.rawValue == id }?.buyer.rawValue }
-        if route == nil, let campaignID, let snapshot = try await directory.snapshot(campaignID: CampaignID(rawValue: campaignID), accountID: accountID) {
-            let target = targetID.flatMap { snapshot.targets[TargetID(rawValue: $0)] }
-            buyerID = target?.spec.buyerID.rawValue
-            let buyer = target.flatMap { snapshot.buyers[$0.spec.buyerID] }
-            let publisher = (publisherID.map { PublisherID(rawValue: $0) } ?? snapshot.campaign.spec.defaultPublisherID).flatMap { snapshot.publishers[$0] }
-            if publisherID == nil { publisherID = publisher?.id }
-            let spec = snapshot.campaign.spec
-            rules = PricingRules(conversion: buyer?.spec.conversion, payout: publisher?.spec.payout, duplicates: spec.duplicates,
-                                 figures: spec.figures, duplicateWindowDays: spec.duplicateWindowDays)
+        if route == nil, let campaignID, let inForce = try await directory.rulesInForce(
+            campaignID: CampaignID(rawValue: campaignID), targetID: targetID.map(TargetID.init(rawValue:)),
+            publisherID: publisherID.map(PublisherID.init(rawValue:)), at: fields.callStartedAt ?? call.createdAt, accountID: accountID
+        ) {
+            buyerID = inForce.buyerID?.rawValue
+            publisherID = inForce.publisherID?.rawValue ?? publisherID
+            rules = inForce.rules
+            revisions = inForce.revisions
         }
 
         let ids = Set([campaignID, publisherID, targetID, buyerID].compactMap { $0 })
@@ -67,7 +70,7 @@ struct CallExchange {
         }
         return CallExchangeJSON(
             campaign: ref(campaignID), publisher: ref(publisherID), buyer: ref(buyerID), target: ref(targetID), route: route,
-            rulesTakenAt: rules == nil ? nil : (route == nil ? "current" : "route"), figures: figures)
+            rulesTakenAt: rules == nil ? nil : (route == nil ? "at_call_time" : "route"), revisions: revisions, figures: figures)
     }
 
     /// The target the call is with: the one the call's events name if it is on the

@@ -7,6 +7,8 @@ import SQLKit
 /// campaigns never answer the same number and a buyer that targets use is never deleted.
 public struct ExchangeDirectory: Sendable {
     let database: any Database
+    /// Campaigns and snapshots read for routing moments ago (`ExchangeCache`).
+    let cache = ExchangeCache()
 
     public init(database: any Database) { self.database = database }
 
@@ -15,6 +17,7 @@ public struct ExchangeDirectory: Sendable {
         try Self.validate(spec)
         let entity = ExchangeEntity(id: Spec.kind.idPrefix + Token.random(length: 20), spec: spec, createdAt: now, updatedAt: now)
         let json = try Self.json(spec)
+        defer { ExchangeCache.changed() }
         return try await database.write { sql in
             try await Self.checkReferences(of: spec, accountID: accountID, engine: database.engine, on: sql)
             try await sql.raw("""
@@ -22,6 +25,7 @@ public struct ExchangeDirectory: Sendable {
                 VALUES (\(bind: accountID.rawValue), \(bind: entity.id), \(bind: Spec.kind.rawValue), \(bind: spec.name), \(bind: json),
                         \(bind: now.millisecondsSince1970), \(bind: now.millisecondsSince1970))
                 """).run()
+            try await Self.keepRevision(spec, json: json, id: entity.id, accountID: accountID, now: now, on: sql)
             try await Self.claim(spec, id: entity.id, accountID: accountID, on: sql)
             return entity
         }
@@ -52,6 +56,7 @@ public struct ExchangeDirectory: Sendable {
     public func replace<Spec: ExchangeSpecValue>(_ spec: Spec, id: String, accountID: AccountID, now: Timestamp = .now()) async throws -> ExchangeEntity<Spec> {
         try Self.validate(spec)
         let json = try Self.json(spec)
+        defer { ExchangeCache.changed() }
         return try await database.write { sql in
             guard let row = try await sql.raw("""
                 SELECT created_at FROM exchange_entities
@@ -64,6 +69,7 @@ public struct ExchangeDirectory: Sendable {
                 UPDATE exchange_entities SET name = \(bind: spec.name), spec = \(bind: json), updated_at = \(bind: updatedAt.millisecondsSince1970)
                 WHERE account_id = \(bind: accountID.rawValue) AND id = \(bind: id)
                 """).run()
+            try await Self.keepRevision(spec, json: json, id: id, accountID: accountID, now: updatedAt, on: sql)
             try await Self.checkReferences(of: spec, accountID: accountID, engine: database.engine, on: sql)
             for table in ["exchange_references", "exchange_external_ids", "campaign_numbers", "campaign_pools"] {
                 let owner = table == "exchange_references" ? "from_id" : table == "exchange_external_ids" ? "entity_id" : "campaign_id"
@@ -78,6 +84,7 @@ public struct ExchangeDirectory: Sendable {
     public func delete<Spec: ExchangeSpecValue>(_ type: Spec.Type, id: String, accountID: AccountID) async throws {
         // The row lock waits for a write that is naming this entity (see checkReferences).
         let lock = database.engine == .postgres ? " FOR UPDATE" : ""
+        defer { ExchangeCache.changed() }
         try await database.write { sql in
             guard try await sql.raw("""
                 SELECT id FROM exchange_entities

@@ -102,8 +102,12 @@ extension ExchangeDirectory {
     }
 
     /// A campaign by id in any account: carrier webhooks carry no API key, and campaign ids
-    /// are random enough not to be guessed.
+    /// are random enough not to be guessed. Read through the cache (`ExchangeCache`).
     public func campaign(id: CampaignID) async throws -> (accountID: AccountID, campaign: Campaign)? {
+        try await cache.campaign(id: id) { try await readCampaign(id: id) }
+    }
+
+    func readCampaign(id: CampaignID) async throws -> (accountID: AccountID, campaign: Campaign)? {
         try await database.read { sql in
             try await sql.raw("""
                 SELECT account_id, id, spec, created_at, updated_at FROM exchange_entities
@@ -116,8 +120,15 @@ extension ExchangeDirectory {
     }
 
     /// The campaign, the targets and publishers it names, the buyers of those targets, and
-    /// the routing plan they make.
+    /// the routing plan they make; read through the cache (`ExchangeCache`), so an edit
+    /// another dce node made may take a second to be seen here.
     public func snapshot(campaignID: CampaignID, accountID: AccountID) async throws -> ExchangeSnapshot? {
+        try await cache.snapshot(campaignID: campaignID, accountID: accountID) {
+            try await readSnapshot(campaignID: campaignID, accountID: accountID)
+        }
+    }
+
+    func readSnapshot(campaignID: CampaignID, accountID: AccountID) async throws -> ExchangeSnapshot? {
         let account = accountID.rawValue
         let id = campaignID.rawValue
         let rows = try await database.read { sql in

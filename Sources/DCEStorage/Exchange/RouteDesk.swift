@@ -77,28 +77,35 @@ public enum AttemptOutcome: String, Sendable {
 /// Routes calls at the moment they arrive and follows each one as it rings.
 ///
 /// The counts behind caps and concurrency, the decision and the attempt it starts are one
-/// write transaction. On PostgreSQL a transaction-scoped advisory lock per account makes
-/// two dce nodes take turns routing the same account's calls, so a capped buyer is never
-/// sold past its cap; on SQLite the database's one writer does the same.
+/// atomic step. On PostgreSQL a transaction-scoped advisory lock per account makes two dce
+/// nodes take turns routing the same account's calls, so a capped buyer is never sold past
+/// its cap; on SQLite the database's one writer does the same.
+///
+/// Concurrent calls' steps share a commit (`GroupCommitter`): each runs in its own
+/// savepoint after the ones before it in the group, so each counts what they stored, and
+/// a burst of calls costs one commit and one sync instead of one each.
 public struct RouteDesk: Sendable {
     let database: any Database
     let directory: ExchangeDirectory
     let places: any CallerPlaces
+    let committer: GroupCommitter<Never, Never>
 
     public init(database: any Database, directory: ExchangeDirectory, places: any CallerPlaces) {
         self.database = database
         self.directory = directory
         self.places = places
+        committer = GroupCommitter(database: database)
+    }
+
+    /// Runs `body` as one write of a commit group; returns once the group is durable.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await committer.submit(body)
     }
 
     /// Routes a call. Throws only when the campaign cannot be read (`ExchangeError.notFound`
     /// for one not in the account): any later failure, a plan that no longer builds
     /// included, gives the campaign's fallback with `routing_error` recorded.
     public func route(_ request: RouteRequest, accountID: AccountID, random: inout some RandomNumberGenerator) async throws -> RoutedCall {
-        if let externalCallID = request.externalCallID,
-           let stored = try? await route(source: request.source, externalCallID: externalCallID, accountID: accountID) {
-            return stored
-        }
         // The transaction's closure cannot hold the caller's generator: it gets a seed from it.
         let seed = random.next()
         let snapshot: ExchangeSnapshot
@@ -107,9 +114,11 @@ public struct RouteDesk: Sendable {
                 throw ExchangeError.notFound
             }
             snapshot = loaded
-        } catch let error as ExchangeError where error == .notFound {
-            throw error
         } catch {
+            // A call routed before its campaign was deleted or broken still has its route;
+            // a new call is otherwise found stored inside the routing transaction.
+            if let stored = try? await storedRoute(of: request, accountID: accountID) { return stored }
+            if let error = error as? ExchangeError, error == .notFound { throw error }
             return try await fallBack(request, accountID: accountID, because: error)
         }
         do {
@@ -131,7 +140,7 @@ public struct RouteDesk: Sendable {
             rules[buyer.id.rawValue] = snapshot.buyers[buyer.id]?.spec.conversion
         }
         let routeID = Self.newRouteID()
-        return try await database.write { sql in
+        return try await write { sql in
             try await Self.lock(accountID, engine: engine, on: sql)
             if let externalCallID = request.externalCallID,
                let stored = try await Self.load(where: Self.byExternalID(request.source, externalCallID), accountID: accountID, on: sql) {
@@ -179,7 +188,7 @@ public struct RouteDesk: Sendable {
                                 duplicateWindowDays: campaign.spec.duplicateWindowDays),
             duplicate: false)
         do {
-            try await database.write { sql in
+            try await write { sql in
                 try await Self.insert(routed, request: request, accountID: accountID, buyerRules: [:], fallbackAction: campaign.spec.fallback,
                                       simultaneousRing: campaign.spec.simultaneousRing, on: sql)
             }
@@ -208,7 +217,7 @@ public struct RouteDesk: Sendable {
         }
         let engine = database.engine
         let places = self.places
-        return try await database.write { sql in
+        return try await write { sql in
             try await Self.lock(accountID, engine: engine, on: sql)
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             // Already answered or already given its fallback: a late or repeated callback changes nothing.
@@ -253,7 +262,7 @@ public struct RouteDesk: Sendable {
     /// The call was answered: by `target` when the carrier says which, else by the first
     /// target ringing. Others still ringing are cancelled.
     public func connected(routeID: String, accountID: AccountID, at: Timestamp, target: TargetID? = nil) async throws {
-        try await database.write { sql in
+        try await write { sql in
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             let open = stored.attempts.filter { $0.endedAt == nil }
             guard !open.contains(where: { $0.connectedAt != nil }),
@@ -275,7 +284,7 @@ public struct RouteDesk: Sendable {
     /// seconds (`durationSeconds`, else the time since it connected); a later call with a
     /// duration (a late status callback) decides again.
     public func ended(routeID: String, accountID: AccountID, at: Timestamp, durationSeconds: Int?) async throws {
-        try await database.write { sql in
+        try await write { sql in
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             if let answered = stored.attempts.first(where: { $0.connectedAt != nil }), let connectedAt = answered.connectedAt {
                 // A repeated end without a duration measures to the first end, not to now.
@@ -294,6 +303,11 @@ public struct RouteDesk: Sendable {
                 WHERE account_id = \(bind: accountID.rawValue) AND route_id = \(bind: routeID) AND ended_at IS NULL
                 """).run()
         }
+    }
+
+    private func storedRoute(of request: RouteRequest, accountID: AccountID) async throws -> RoutedCall? {
+        guard let externalCallID = request.externalCallID else { return nil }
+        return try await route(source: request.source, externalCallID: externalCallID, accountID: accountID)
     }
 
     /// The stored route of a platform's call id.

@@ -33,6 +33,7 @@ public enum Migrations {
         m014IntegrationVendorNames,
         m015Sync,
         m016Recordings,
+        m017ExchangeRevisions,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns
