@@ -17,6 +17,9 @@ public struct RetreaverAdapter: VendorAdapter {
 
     public init() {}
 
+    /// Its own record of calls, pulled from its API.
+    public var pull: (any PullClient)? { RetreaverPull() }
+
     public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
         let tags: [String: String] = ["utm_source": ["google", "bing", "facebook"][c.duration % 3], "caller_state": c.state]
         func stage(_ name: String, _ fields: [String: Any]) -> SimulatedDelivery {

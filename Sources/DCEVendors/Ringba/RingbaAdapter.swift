@@ -14,6 +14,9 @@ public struct RingbaAdapter: VendorAdapter {
 
     public init() {}
 
+    /// Its own record of calls, pulled from its API.
+    public var pull: (any PullClient)? { RingbaPull() }
+
     public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
         func pixel(_ event: String, _ extra: [(String, String)]) -> SimulatedDelivery {
             SimulatedDelivery(method: "GET", query: [("event", event), ("call_id", c.id)] + extra, headers: [], body: [],
