@@ -1,3 +1,4 @@
+import DCEJSON
 import DCEVendors
 import Foundation
 import HTTPTypes
@@ -26,17 +27,15 @@ struct TestIntegration {
         _ client: any TestClientProtocol, key: String, vendor: String, name: String? = nil,
         mapping: [String: String] = [:], secret: String? = nil
     ) async throws -> TestIntegration {
-        var body: [String: Any] = ["vendor": vendor, "name": name ?? "\(vendor)-main", "field_mapping": mapping]
-        if let secret { body["secret"] = secret }
-        let response = try await client.execute(
-            uri: "/v1/integrations", method: .post, headers: .bearer(key),
-            body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body))
-        )
-        guard response.status == .created else { throw CreationFailed(status: response.status.code, body: response.text) }
-        return TestIntegration(
-            id: response.json["id"] as! String, secret: response.json["secret"] as? String,
-            webhookURL: response.json["webhook_url"] as! String, vendor: vendor
-        )
+        var body: [String: JSONValue] = [
+            "vendor": .string(vendor), "name": .string(name ?? "\(vendor)-main"), "field_mapping": .object(mapping.mapValues(JSONValue.string)),
+        ]
+        if let secret { body["secret"] = .string(secret) }
+        let response = try await client.execute(uri: "/v1/integrations", method: .post, headers: .bearer(key), body: JSONValue.object(body).body)
+        guard response.status == .created, let id = response.value["id"]?.string, let webhookURL = response.value["webhook_url"]?.string else {
+            throw CreationFailed(status: response.status.code, body: response.text)
+        }
+        return TestIntegration(id: id, secret: response.value["secret"]?.string, webhookURL: webhookURL, vendor: vendor)
     }
 
     struct CreationFailed: Error { let status: Int; let body: String }
