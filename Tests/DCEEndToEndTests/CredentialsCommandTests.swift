@@ -12,9 +12,9 @@ import Testing
         let key = ["DCE_SECRET_KEY": String(repeating: "7e", count: 32)]
         let token = "tok-never-printed-5521"
         #expect(try DCEProcess.run(["accounts", "create", "acme", "--database", database]).status == 0)
-        let added = try DCEProcess.run(["integrations", "add", "--account", "acme", "--vendor", "ringba", "--name", "main", "--database", database])
+        let added = try DCEProcess.run(["integrations", "add", "--account", "acme", "--vendor", "invoca", "--name", "main", "--database", database])
         let id = try #require(added.stdout.split(separator: "\n").first { $0.hasPrefix("id\t") }?.split(separator: "\t").last.map(String.init))
-        let set = ["integrations", "credentials", id, "--set", "account_id=RA1", "--set", "api_token=\(token)", "--database", database]
+        let set = ["integrations", "credentials", id, "--set", "network_id=N1", "--set", "oauth_token=\(token)", "--database", database]
 
         // run
         let keyless = try DCEProcess.run(set)
@@ -27,7 +27,7 @@ import Testing
         // validate
         #expect(keyless.status != 0 && keyless.stderr.contains("DCE_SECRET_KEY"))
         #expect(stored.status == 0, "\(stored.stderr)")
-        #expect(stored.stdout == "credentials\taccount_id,api_token\napi_base_url\thttp://127.0.0.1:9/v2/\nsync_interval_seconds\t900\n")
+        #expect(stored.stdout == "credentials\tnetwork_id,oauth_token\napi_base_url\thttp://127.0.0.1:9/v2/\nsync_interval_seconds\t900\n")
         #expect(unknown.status != 0 && unknown.stderr.contains("'region'"))
         #expect(badURL.status != 0 && badURL.stderr.contains("--api-base-url"))
         #expect(badInterval.status != 0 && badInterval.stderr.contains("--sync-interval"))
