@@ -7,7 +7,7 @@ struct DCECommand: AsyncParsableCommand {
         abstract: "dce, the call exchange: one ledger for every call-tracking platform.",
         subcommands: [ServeCommand.self, MigrateCommand.self, AccountsCommand.self, KeysCommand.self, ClientsCommand.self,
                       IntegrationsCommand.self, CarriersCommand.self, NumbersCommand.self, CampaignsCommand.self, PublishersCommand.self,
-                      BuyersCommand.self, TargetsCommand.self, SimulateCommand.self, SyncCommand.self]
+                      BuyersCommand.self, TargetsCommand.self, SimulateCommand.self, SyncCommand.self, ReplayCommand.self]
     )
 
     /// Argument Parser's own entry point, after reading the `.env` file that every

@@ -25,9 +25,8 @@ struct EventsController {
         var isBatch = false
         let outcomes = try await ingest.accept(delivery) {
             try Ingest.requireReadable(body, tooLarge: "the body is larger than \(AppLimits.maximumBodyBytes) bytes; send smaller batches")
-            let read = try Self.parse(body.bytes, receivedAt: delivery.request.receivedAt)
+            let read = try Self.events(body.bytes, receivedAt: delivery.request.receivedAt)
             isBatch = read.isBatch
-            try IngestChecks.requireStorableText(read.events, batched: read.isBatch)
             return read.events
         }
         if isBatch { return try JSONResponse(BatchResult(results: outcomes)).response(from: request, context: context) }
@@ -35,6 +34,14 @@ struct EventsController {
     }
 
     struct BatchResult: Encodable, Sendable { let results: [AppendOutcome] }
+
+    /// The events of a whole UTF-8 body, checked as storable: what the route appends, and
+    /// what a replay reads again from the stored request.
+    static func events(_ bytes: [UInt8], receivedAt: Timestamp) throws -> (events: [IncomingEvent], isBatch: Bool) {
+        let read = try parse(bytes, receivedAt: receivedAt)
+        try IngestChecks.requireStorableText(read.events, batched: read.isBatch)
+        return read
+    }
 
     /// Reads the body into events, naming the first field that is wrong.
     static func parse(_ bytes: [UInt8], receivedAt: Timestamp) throws -> (events: [IncomingEvent], isBatch: Bool) {

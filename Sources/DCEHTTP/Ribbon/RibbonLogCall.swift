@@ -115,8 +115,10 @@ struct RibbonLogEvent {
         )
     }
 
-    /// The ledger event: what this ribbon event says about the call.
-    func callEvent(claim: RibbonSessionClaim) -> CallEvent {
+    /// The ledger event: what this ribbon event says about the call. `storedKey`: the key
+    /// a replay found this request's event under, kept for an event without a time of its
+    /// own (whose key is made when it first came).
+    func callEvent(claim: RibbonSessionClaim, storedKey: String? = nil) -> CallEvent {
         var fields = CallFields()
         if facts.callDirection == "outbound" { fields.destinationNumber = phone } else { fields.callerPhone = phone }
         fields.durationSeconds = duration
@@ -143,7 +145,7 @@ struct RibbonLogEvent {
         fields.tags = (try? Tags(validating: tags)) ?? Tags()
         let key = clientTimed
             ? "ribbon:\(callSid):\(event):\(occurredAt.millisecondsSince1970)"
-            : "ribbon:\(callSid):\(event):\(Token.make(prefix: "at"))"
+            : storedKey ?? "ribbon:\(callSid):\(event):\(Token.make(prefix: "at"))"
         return CallEvent(source: ExotelAdapter.source, externalCallID: callSid, idempotencyKey: key, occurredAt: occurredAt, type: event, fields: fields)
     }
 }

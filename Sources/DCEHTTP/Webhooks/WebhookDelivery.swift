@@ -44,6 +44,14 @@ extension WebhooksController {
         return body
     }
 
+    /// The events of a kept delivery whose body is whole UTF-8, checked as storable: what
+    /// the route appends, and what a replay reads again from the stored request.
+    func events(_ vendor: any VendorAdapter, of kept: InboundRequest, query: [String: String], integration: Integration) async throws -> [IncomingEvent] {
+        let events = try await read(vendor, body: kept.body, query: query, request: kept, integration: integration)
+        try IngestChecks.requireStorableText(events, batched: events.count > 1)
+        return events
+    }
+
     /// The delivery's events as its vendor reads them, with what the account's own data
     /// decides: a campaign from the number inventory, a correction's call from the event
     /// it corrects (earlier in the same delivery, or stored).

@@ -49,9 +49,7 @@ struct WebhooksController {
         let delivery = ingest.begin(kept, accountID: integration.accountID, label: vendor.name, webhookVendor: vendor.name)
         let outcomes = try await ingest.accept(delivery) {
             try Ingest.requireReadable(body, tooLarge: "the body is larger than \(AppLimits.maximumBodyBytes) bytes")
-            let events = try await read(vendor, body: body.bytes, query: query, request: kept, integration: integration)
-            try IngestChecks.requireStorableText(events, batched: events.count > 1)
-            return events
+            return try await events(vendor, of: kept, query: query, integration: integration)
         }
         return try await answer(vendor, outcomes: outcomes, accountID: integration.accountID, request: request, context: context)
     }

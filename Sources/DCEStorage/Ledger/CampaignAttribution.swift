@@ -58,7 +58,7 @@ enum CampaignAttribution {
                 changed = true
                 return incoming
             }
-            return changed ? AppendItem(events: events, accountID: item.accountID, request: item.request) : item
+            return changed ? AppendItem(events: events, accountID: item.accountID, request: item.request, storedRequestID: item.storedRequestID) : item
         }
     }
 

@@ -14,11 +14,15 @@ final class AppendItem: Sendable {
     let normalized: [String]
     let body: (bytes: ByteBuffer, encoding: String)
     let headers: String
+    /// The id of the request's row when it is stored already (a replay appends kept
+    /// requests again without a second copy of their bodies); nil stores it with the group.
+    let storedRequestID: String?
 
-    init(events: [IncomingEvent], accountID: AccountID, request: InboundRequest) {
+    init(events: [IncomingEvent], accountID: AccountID, request: InboundRequest, storedRequestID: String? = nil) {
         self.events = events
         self.accountID = accountID
         self.request = request
+        self.storedRequestID = storedRequestID
         normalized = events.map(\.event.fields.jsonText)
         body = request.storedBody
         headers = request.headersJSON
@@ -40,7 +44,8 @@ enum CommitGroup {
 
     static func apply(_ items: [AppendItem], clock: LedgerClock, ids: IDSource, on sql: any SQLDatabase) async throws -> [[AppendOutcome]] {
         let items = try await CampaignAttribution.resolve(items, on: sql)
-        let requestIDs = ids.make("req", items.count)
+        var fresh = ids.make("req", items.count { $0.storedRequestID == nil })[...]
+        let requestIDs = items.map { $0.storedRequestID ?? fresh.popFirst() ?? ids.next("req") }
         try await storeRequests(items, ids: requestIDs, on: sql)
 
         let deliveries = items.map { CommitPlan.Delivery(accountID: $0.accountID, events: $0.events.map(\.event)) }
@@ -80,7 +85,7 @@ enum CommitGroup {
     // MARK: - The group's requests and what the ledger already holds
 
     static func storeRequests(_ items: [AppendItem], ids: [String], on sql: any SQLDatabase) async throws {
-        for chunk in chunks(Array(zip(items, ids))) {
+        for chunk in chunks(zip(items, ids).filter { $0.0.storedRequestID == nil }) {
             var insert = RowsStatement(insertInto: "inbound_requests", columns: [
                 "id", "account_id", "source", "received_at", "method", "path", "content_type", "headers", "body", "body_encoding",
             ])

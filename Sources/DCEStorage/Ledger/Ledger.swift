@@ -9,12 +9,14 @@ import SQLKit
 public struct Ledger: Sendable {
     let database: any Database
     private let committer: GroupCommitter<AppendItem, [AppendOutcome]>
-    private let ids: IDSource
+    let ids: IDSource
+    let clock: LedgerClock
 
     /// `clock` and `ids`: where new rows take their times and ids from.
     public init(database: any Database, clock: LedgerClock = .system, ids: IDSource = .random) {
         self.database = database
         self.ids = ids
+        self.clock = clock
         self.committer = GroupCommitter(database: database) { items, sql in
             try await CommitGroup.apply(items, clock: clock, ids: ids, on: sql)
         }
