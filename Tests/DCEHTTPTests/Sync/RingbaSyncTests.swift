@@ -52,7 +52,7 @@ import Testing
             let slept = Mutex<[Duration]>([])
             var policy = SyncPolicy.standard
             policy.jitter = { $0 }
-            policy.requestTimeout = .milliseconds(500)
+            policy.requestTimeout = .seconds(2)
             // run
             let report = try await setup.engine(policy: policy, sleep: { duration in slept.withLock { $0.append(duration) } })
                 .sync(integrationID: setup.integration.id, window: Self.window)
@@ -197,7 +197,7 @@ struct FakeRingba: Sendable {
             switch misbehave(number) {
             case .json(let text, let status, let headers)?: return .json(text, status: status, headers: headers)
             case .slow?:
-                try? await Task.sleep(for: .seconds(2))
+                try? await Task.sleep(for: .seconds(8))
             case nil: break
             }
             let body = Self.body(request)
