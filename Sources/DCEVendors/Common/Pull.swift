@@ -1,4 +1,5 @@
 import DCEDomain
+import Foundation
 
 /// Pulling a vendor's own record of calls from its API. A vendor's `PullClient` is pure:
 /// it says which request comes first, how a request is authorized, and what a response
@@ -23,6 +24,16 @@ public struct PullRequest: Sendable, Hashable, Codable {
         self.headers = headers
         self.body = body
         self.endpoint = endpoint
+    }
+}
+
+extension PullRequest {
+    /// A query value or path segment with everything but RFC 3986's unreserved characters
+    /// escaped, as every vendor's client writes its URLs.
+    public static func queryEncoded(_ text: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 }
 

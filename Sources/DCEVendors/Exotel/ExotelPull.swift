@@ -155,7 +155,7 @@ public struct ExotelPull: PullClient {
     func accountURL(_ credentials: PullCredentials) -> String {
         var base = credentials.apiBaseURL
         if base == defaultBaseURL, let host = Self.clusterHost(credentials["subdomain"]) { base = "https://\(host)/" }
-        return base + "v1/Accounts/" + Self.queryEncoded(credentials["account_sid"] ?? "") + "/"
+        return base + "v1/Accounts/" + PullRequest.queryEncoded(credentials["account_sid"] ?? "") + "/"
     }
 
     /// `api.in.exotel.com` from the subdomain as Exotel's dashboard writes it
@@ -173,7 +173,7 @@ public struct ExotelPull: PullClient {
 
     /// The request for one call's details (`GET v1/Accounts/<sid>/Calls/<CallSid>.json?details=true`).
     public func callDetails(callSid: String, credentials: PullCredentials) -> PullRequest {
-        PullRequest(url: accountURL(credentials) + "Calls/" + Self.queryEncoded(callSid) + ".json?details=true",
+        PullRequest(url: accountURL(credentials) + "Calls/" + PullRequest.queryEncoded(callSid) + ".json?details=true",
                     headers: ["accept": "application/json"], endpoint: "call")
     }
 
@@ -195,13 +195,6 @@ public struct ExotelPull: PullClient {
     }
 
     static func query(_ items: [(String, String)]) -> String {
-        items.map { queryEncoded($0.0) + "=" + queryEncoded($0.1) }.joined(separator: "&")
-    }
-
-    /// A query value with everything but RFC 3986's unreserved characters escaped.
-    static func queryEncoded(_ text: String) -> String {
-        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        items.map { PullRequest.queryEncoded($0.0) + "=" + PullRequest.queryEncoded($0.1) }.joined(separator: "&")
     }
 }

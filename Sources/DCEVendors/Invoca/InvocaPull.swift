@@ -44,7 +44,7 @@ public struct InvocaPull: PullClient {
     public func authorize(_ request: PullRequest, credentials: PullCredentials, token: AccessToken?) -> PullRequest {
         var authorized = request
         let separator = request.url.contains("?") ? "&" : "?"
-        authorized.url += separator + "oauth_token=" + Self.queryEncoded(credentials["oauth_token"] ?? "")
+        authorized.url += separator + "oauth_token=" + PullRequest.queryEncoded(credentials["oauth_token"] ?? "")
         return authorized
     }
 
@@ -81,9 +81,9 @@ public struct InvocaPull: PullClient {
             ("limit", String(pageSize)),
         ]
         if let after { query.append(("start_after_transaction_id", after)) }
-        let network = Self.queryEncoded(credentials["network_id"] ?? "")
+        let network = PullRequest.queryEncoded(credentials["network_id"] ?? "")
         let url = credentials.apiBaseURL + "api/\(Self.apiVersion)/networks/transactions/\(network).json?"
-            + query.map { "\($0.0)=\(Self.queryEncoded($0.1))" }.joined(separator: "&")
+            + query.map { "\($0.0)=\(PullRequest.queryEncoded($0.1))" }.joined(separator: "&")
         return PullRequest(url: url, headers: ["accept": "application/json"], endpoint: "transactions")
     }
 
@@ -103,11 +103,4 @@ public struct InvocaPull: PullClient {
 
     /// `2026-01-31`, the UTC date of a moment.
     static func date(_ time: Timestamp) -> String { String(time.iso8601.prefix(10)) }
-
-    /// A query value with everything but RFC 3986's unreserved characters escaped.
-    static func queryEncoded(_ text: String) -> String {
-        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
-    }
 }
