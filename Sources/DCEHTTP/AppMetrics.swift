@@ -35,8 +35,8 @@ public struct AppMetrics: Sendable {
         }
     }
 
-    public func deadLettered(source: String) {
-        counter("dce_dead_letters_total", [("source", source)]).increment()
+    public func deadLettered(source: String, count: Int = 1) {
+        counter("dce_dead_letters_total", [("source", source)]).increment(by: count)
     }
 
     func request(method: String, route: String, status: Int, duration: Duration) {

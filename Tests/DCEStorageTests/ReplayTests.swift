@@ -49,6 +49,7 @@ import Testing
         for request in requests {
             switch read(request, fixed: fixed) {
             case .events(let events): _ = try await ledger.append(events, accountID: account, request: request)
+            case .page(let events, let refused): _ = try await ledger.append(events, accountID: account, request: request, refusedRows: refused)
             case .refused(let reason, let field): try await ledger.deadLetter(request, accountID: account, reason: reason, field: field)
             }
         }

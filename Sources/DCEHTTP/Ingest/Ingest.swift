@@ -51,9 +51,10 @@ struct Ingest {
     }
 
     /// Appends events already read, with their request, and counts them.
-    func append(_ events: [IncomingEvent], _ delivery: Delivery) async throws -> [AppendOutcome] {
+    func append(_ events: [IncomingEvent], _ delivery: Delivery, refusedRows: [RowRefusal] = []) async throws -> [AppendOutcome] {
         let outcomes = try await services.ledger.append(events, accountID: delivery.accountID, request: delivery.request,
-                                                        arrival: delivery.arrival)
+                                                        refusedRows: refusedRows, arrival: delivery.arrival)
+        if !refusedRows.isEmpty { services.metrics.deadLettered(source: delivery.label, count: refusedRows.count) }
         let duplicates = outcomes.filter(\.duplicate).count
         services.metrics.eventsIngested(source: delivery.label, count: outcomes.count, duplicates: duplicates)
         if let vendor = delivery.webhookVendor {

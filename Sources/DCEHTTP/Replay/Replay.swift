@@ -50,6 +50,7 @@ final class KeptRequestReader {
     func read(_ kept: KeptRequest) async throws -> ReplayReading {
         do {
             try IngestChecks.requireUTF8(kept.request.body)
+            if let page = try await pulledPage(kept) { return page }
             return .events(try await events(kept))
         } catch let error as APIError where error.status.code < 500 {
             return .refused(reason: error.message, field: error.field)
@@ -68,12 +69,18 @@ final class KeptRequestReader {
         case "webhooks" where parts.count == 3:
             let (vendor, integration) = try await addressed(kept, vendor: parts[1], integrationID: parts[2])
             return try await webhooks.events(vendor, of: request, query: FlatFields.form(query).values, integration: integration)
-        case "sync" where parts.count == 4:
-            let (vendor, integration) = try await addressed(kept, vendor: parts[1], integrationID: parts[2])
-            return try await PulledPageEvents.read(kept, vendor: vendor, integration: integration, endpoint: parts[3], services: services)
         default:
             throw APIError.badRequest("no route reads \(request.method) \(path)", field: "path")
         }
+    }
+
+    /// A pulled page's reading, or nil for a request of another route.
+    private func pulledPage(_ kept: KeptRequest) async throws -> ReplayReading? {
+        let parts = Self.split(kept.request.path).path.split(separator: "/").map(String.init)
+        guard parts.count == 4, parts[0] == "sync" else { return nil }
+        let (vendor, integration) = try await addressed(kept, vendor: parts[1], integrationID: parts[2])
+        let read = try await PulledPageEvents.read(kept, vendor: vendor, integration: integration, endpoint: parts[3], services: services)
+        return .page(events: read.events, refusedRows: read.refusals)
     }
 
     private func addressed(_ kept: KeptRequest, vendor name: String, integrationID: String) async throws -> (any VendorAdapter, Integration) {
@@ -93,13 +100,12 @@ final class KeptRequestReader {
     }
 }
 
-/// A kept pulled page read again with its vendor's client: its rows' events, read as the
-/// sync engine reads them. A row that still cannot be read stays out (it was kept as a
-/// dead letter of its own when the page came); a page that is not the vendor's shape at
-/// all is refused.
+/// A kept pulled page read again with its vendor's client: its rows' events and the rows
+/// that still cannot be read, as the sync engine reads them; a page that is not the
+/// vendor's shape at all is refused.
 enum PulledPageEvents {
     static func read(_ kept: KeptRequest, vendor: any VendorAdapter, integration: Integration, endpoint: String,
-                     services: AppServices) async throws -> [IncomingEvent] {
+                     services: AppServices) async throws -> PulledRows {
         guard let pull = vendor.pull else { throw APIError.badRequest("vendor '\(vendor.name)' has no pull client", field: "vendor") }
         let request = kept.request
         let url = request.headers["x-dce-pull-url"] ?? ""
@@ -116,28 +122,10 @@ enum PulledPageEvents {
         } catch {
             throw APIError.badRequest(error.message, field: error.field, code: error.code)
         }
-        let lookups = WebhookLookups(database: services.database)
-        var events: [IncomingEvent] = []
-        for row in page.rows {
-            guard case .success(let read) = row.outcome else { continue }
-            for item in read {
-                var event = item.event
-                if let key = item.correctedKey {
-                    if let same = events.first(where: { $0.event.idempotencyKey == key }) {
-                        event.externalCallID = same.event.externalCallID
-                    } else if let stored = try await lookups.externalCallID(forKey: key, accountID: integration.accountID) {
-                        event.externalCallID = stored
-                    }
-                }
-                var incoming = IncomingEvent(event: event, payload: item.payload.isEmpty ? row.payload : item.payload)
-                if vendor.campaignFromNumbers, event.fields.campaignID == nil {
-                    incoming.campaignLookup = CampaignLookup(label: item.attributionLabel, trackingNumber: event.fields.trackingNumber)
-                }
-                events.append(incoming)
-            }
-        }
-        try IngestChecks.requireStorableText(events, batched: events.count > 1)
-        return events
+        let read = try await PulledRows.read(page.rows, vendor: vendor, accountID: integration.accountID,
+                                             lookups: WebhookLookups(database: services.database))
+        try IngestChecks.requireStorableText(read.events, batched: read.events.count > 1)
+        return read
     }
 
     /// `https://api.example.com/` of `https://api.example.com/v2/calls?page=2`.

@@ -7,8 +7,8 @@ extension AppMetrics {
         counter("dce_sync_rows_total", [("vendor", vendor)]).increment(by: rows)
     }
 
-    func syncDeadLetter(vendor: String) {
-        counter("dce_sync_dead_letters_total", [("vendor", vendor)]).increment()
+    func syncDeadLetter(vendor: String, count: Int = 1) {
+        counter("dce_sync_dead_letters_total", [("vendor", vendor)]).increment(by: count)
     }
 
     func syncFailed(vendor: String) {

@@ -133,37 +133,25 @@ actor SyncRun {
         return page.next
     }
 
-    /// Keeps `response` as `request`'s page with the events of `rows`, dead-letters the rows
-    /// that cannot be read, and counts them; returns what this page added.
+    /// Keeps `response` as `request`'s page with the events of `rows` and, in the same
+    /// commit, a dead letter for each row that cannot be read; counts them; returns what this
+    /// page added.
     func ingest(_ request: PullRequest, _ response: PullResponse, _ rows: [PulledRow]) async throws -> SyncReport {
         let kept = keptRequest(request, response)
-        var events: [IncomingEvent] = []
-        var failed: [(PulledRow, VendorError)] = []
-        for row in rows {
-            switch row.outcome {
-            case .success(let read):
-                for item in read { events.append(try await incoming(item, row: row, earlier: events)) }
-            case .failure(let error):
-                failed.append((row, error))
-            }
-        }
+        let read = try await PulledRows.read(rows, vendor: adapter, accountID: integration.accountID,
+                                             lookups: WebhookLookups(database: engine.services.database))
         let ingest = Ingest(services: engine.services)
-        let outcomes = try await ingest.append(events, ingest.begin(kept, accountID: integration.accountID, label: adapter.name))
-        for (row, error) in failed {
-            var letter = kept
-            letter.contentType = "application/json"
-            letter.body = Array(row.payload.utf8)
-            try await engine.services.ledger.deadLetter(letter, accountID: integration.accountID, reason: error.message, field: error.field)
-            engine.services.metrics.syncDeadLetter(vendor: adapter.name)
-        }
+        let outcomes = try await ingest.append(read.events, ingest.begin(kept, accountID: integration.accountID, label: adapter.name),
+                                               refusedRows: read.refusals)
+        if !read.refusals.isEmpty { engine.services.metrics.syncDeadLetter(vendor: adapter.name, count: read.refusals.count) }
         var added = SyncReport(window: window)
         added.pages = 1
         added.rows = rows.count
         added.duplicates = outcomes.count(where: \.duplicate)
         added.newEvents = outcomes.count - added.duplicates
-        added.deadLetters = failed.count
+        added.deadLetters = read.refusals.count
         report.add(added)
-        for event in events.map(\.event.occurredAt) {
+        for event in read.events.map(\.event.occurredAt) {
             earliest = min(earliest ?? event, event)
             latest = max(latest ?? event, event)
         }
@@ -173,26 +161,6 @@ actor SyncRun {
 
     private var profile: IntegrationProfile {
         IntegrationProfile(id: integration.id, fieldMapping: integration.fieldMapping)
-    }
-
-    /// A row's event as the ledger takes it, with what the account's own data decides, as
-    /// for a webhook: a correction's call from the event it corrects, a campaign from the
-    /// account's numbers.
-    private func incoming(_ item: VendorEvent, row: PulledRow, earlier: [IncomingEvent]) async throws -> IncomingEvent {
-        var event = item.event
-        if let key = item.correctedKey {
-            if let same = earlier.first(where: { $0.event.idempotencyKey == key }) {
-                event.externalCallID = same.event.externalCallID
-            } else if let stored = try await WebhookLookups(database: engine.services.database)
-                .externalCallID(forKey: key, accountID: integration.accountID) {
-                event.externalCallID = stored
-            }
-        }
-        var incoming = IncomingEvent(event: event, payload: item.payload.isEmpty ? row.payload : item.payload)
-        if adapter.campaignFromNumbers, event.fields.campaignID == nil {
-            incoming.campaignLookup = CampaignLookup(label: item.attributionLabel, trackingNumber: event.fields.trackingNumber)
-        }
-        return incoming
     }
 
     /// A page as stored: the request's URL before it was authorized, with any credential

@@ -17,12 +17,16 @@ final class AppendItem: Sendable {
     /// The id of the request's row when it is stored already (a replay appends kept
     /// requests again without a second copy of their bodies); nil stores it with the group.
     let storedRequestID: String?
+    /// Rows of a pulled page that could not be read: each a dead letter of the request.
+    let refusedRows: [RowRefusal]
 
-    init(events: [IncomingEvent], accountID: AccountID, request: InboundRequest, storedRequestID: String? = nil) {
+    init(events: [IncomingEvent], accountID: AccountID, request: InboundRequest, storedRequestID: String? = nil,
+         refusedRows: [RowRefusal] = []) {
         self.events = events
         self.accountID = accountID
         self.request = request
         self.storedRequestID = storedRequestID
+        self.refusedRows = refusedRows
         normalized = events.map(\.event.fields.jsonText)
         body = request.storedBody
         headers = request.headersJSON
@@ -47,6 +51,7 @@ enum CommitGroup {
         var fresh = ids.make("req", items.count { $0.storedRequestID == nil })[...]
         let requestIDs = items.map { $0.storedRequestID ?? fresh.popFirst() ?? ids.next("req") }
         try await storeRequests(items, ids: requestIDs, on: sql)
+        try await storeRefusedRows(items, requestIDs: requestIDs, ids: ids, on: sql)
 
         let deliveries = items.map { CommitPlan.Delivery(accountID: $0.accountID, events: $0.events.map(\.event)) }
         let stored = CommitPlan.Stored(outcomes: try await storedOutcomes(items, on: sql), calls: try await storedCalls(items, on: sql))
@@ -94,6 +99,21 @@ enum CommitGroup {
                 insert.append([
                     .text(id), .text(item.accountID.rawValue), .text(request.source.rawValue), .integer(request.receivedAt.millisecondsSince1970),
                     .text(request.method), .text(request.path), Cell(request.contentType), .text(item.headers), .bytes(item.body.bytes), .text(item.body.encoding),
+                ])
+            }
+            try await insert.run(on: sql)
+        }
+    }
+
+    /// The dead letters of the rows a pulled page could not read, each naming its request.
+    static func storeRefusedRows(_ items: [AppendItem], requestIDs: [String], ids: IDSource, on sql: any SQLDatabase) async throws {
+        let letters = zip(items, requestIDs).flatMap { item, requestID in item.refusedRows.map { (item, requestID, $0) } }
+        for chunk in chunks(letters) {
+            var insert = RowsStatement(insertInto: "dead_letters", columns: ["id", "account_id", "request_id", "source", "received_at", "reason", "field"])
+            for (item, requestID, refusal) in chunk {
+                insert.append([
+                    .text(ids.next("dl")), .text(item.accountID.rawValue), .text(requestID), .text(item.request.source.rawValue),
+                    .integer(item.request.receivedAt.millisecondsSince1970), .text(refusal.reason), Cell(refusal.field),
                 ])
             }
             try await insert.run(on: sql)

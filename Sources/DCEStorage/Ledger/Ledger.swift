@@ -29,8 +29,11 @@ public struct Ledger: Sendable {
 
     /// Appends events reported in one request. Returns one outcome per event, in order.
     /// Returns only after the commit: the caller may acknowledge the request.
-    public func append(_ events: [IncomingEvent], accountID: AccountID, request: InboundRequest, arrival: Arrival? = nil) async throws -> [AppendOutcome] {
-        try await committer.submit(AppendItem(events: events, accountID: accountID, request: request), arrival: arrival)
+    /// `refusedRows`: rows of a pulled page that could not be read, kept in the same commit
+    /// as dead letters of the request, so that a replay reads them again with the page.
+    public func append(_ events: [IncomingEvent], accountID: AccountID, request: InboundRequest, refusedRows: [RowRefusal] = [],
+                       arrival: Arrival? = nil) async throws -> [AppendOutcome] {
+        try await committer.submit(AppendItem(events: events, accountID: accountID, request: request, refusedRows: refusedRows), arrival: arrival)
     }
 
     /// Keeps a delivery that could not be read, with the reason, and returns its id.
@@ -171,5 +174,16 @@ extension Ledger {
                               externalCallID: try $0.decode(column: "external_call_id", as: String.self))
             }
         }
+    }
+}
+
+/// A row of a pulled page that cannot be read, and why: a dead letter of its page.
+public struct RowRefusal: Sendable, Hashable {
+    public var reason: String
+    public var field: String?
+
+    public init(reason: String, field: String?) {
+        self.reason = reason
+        self.field = field
     }
 }

@@ -5,6 +5,9 @@ import SQLKit
 public enum ReplayReading: Sendable {
     /// Its events (none, for a delivery that reports no call).
     case events([IncomingEvent])
+    /// A pulled page: the events of the rows read, and the rows that still cannot be read,
+    /// each a dead letter of the page again.
+    case page(events: [IncomingEvent], refusedRows: [RowRefusal])
     /// Refused as bad input: it stays (or becomes) a dead letter with this reason.
     case refused(reason: String, field: String?)
 }
@@ -54,16 +57,12 @@ extension Ledger {
             var report = ReplayReport()
             var touched: Set<CallID> = []
             for (kept, reading) in replayed {
+                let (events, refusedRows): ([IncomingEvent], [RowRefusal])
                 switch reading {
-                case .events(let events):
-                    if kept.wasDeadLetter { report.revived += 1 }
-                    guard !events.isEmpty else { continue }
-                    let item = AppendItem(events: events, accountID: kept.accountID, request: kept.request, storedRequestID: kept.id)
-                    let outcomes = try await CommitGroup.apply([item], clock: clock, ids: ids, on: sql)
-                    for outcome in outcomes.joined() where !outcome.duplicate {
-                        report.events += 1
-                        touched.insert(outcome.callID)
-                    }
+                case .events(let read):
+                    (events, refusedRows) = (read, [])
+                case .page(let read, let refused):
+                    (events, refusedRows) = (read, refused)
                 case .refused(let reason, let field):
                     report.deadLetters += 1
                     try await sql.raw("""
@@ -71,6 +70,17 @@ extension Ledger {
                         VALUES (\(bind: ids.next("dl")), \(bind: kept.accountID.rawValue), \(bind: kept.id), \(bind: kept.request.source.rawValue),
                                 \(bind: kept.request.receivedAt.millisecondsSince1970), \(bind: reason), \(bind: field))
                         """).run()
+                    continue
+                }
+                if kept.wasDeadLetter, refusedRows.isEmpty { report.revived += 1 }
+                report.deadLetters += refusedRows.count
+                guard !events.isEmpty || !refusedRows.isEmpty else { continue }
+                let item = AppendItem(events: events, accountID: kept.accountID, request: kept.request, storedRequestID: kept.id,
+                                      refusedRows: refusedRows)
+                let outcomes = try await CommitGroup.apply([item], clock: clock, ids: ids, on: sql)
+                for outcome in outcomes.joined() where !outcome.duplicate {
+                    report.events += 1
+                    touched.insert(outcome.callID)
                 }
             }
             try await RibbonLogLinks.attach(logs, on: sql)

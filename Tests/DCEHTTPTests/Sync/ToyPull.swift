@@ -5,22 +5,32 @@ import DCEStorage
 import DCETestSupport
 import DCEVendors
 import Foundation
+import Synchronization
 
 /// A vendor that exists only in these tests, so that the engine is tested without any
 /// real vendor's client: `GET calls?from=&to=` answers `{"rows":[{"id","caller",
 /// "started_at"}],"next":<url or null>}`; the key goes in `Authorization: Bearer`, or a
 /// token from `POST token` when the account gave a user and password.
 struct ToyPullVendor: VendorAdapter {
+    var fix = ToyMappingFix()
     var name: String { "toypull" }
 
     func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
         throw VendorError(field: nil, message: "toypull has no webhooks")
     }
 
-    var pull: (any PullClient)? { ToyPullClient() }
+    var pull: (any PullClient)? { ToyPullClient(fix: fix) }
+}
+
+/// Whether the toy vendor's mapping has been fixed: once it is, a row the vendor sent
+/// without an id is known by its caller instead of refused, so that a replay of the kept
+/// pages has something to apply to history.
+final class ToyMappingFix: Sendable {
+    let applied = Mutex(false)
 }
 
 struct ToyPullClient: PullClient {
+    var fix = ToyMappingFix()
     var keys: CredentialKeys { CredentialKeys(alternatives: [["api_key"], ["user", "password"]]) }
     var defaultBaseURL: String { "https://toypull.invalid/" }
     var minimumIntervalSeconds: Int { 1 }
@@ -58,7 +68,8 @@ struct ToyPullClient: PullClient {
         let source = Source(rawValue: "toypull")
         let pulled = rows.enumerated().map { index, row -> PulledRow in
             let text = row.text
-            guard let id = row["id"]?.string, !id.isEmpty else {
+            let fixed = fix.applied.withLock { $0 }
+            guard let id = row["id"]?.string ?? (fixed ? row["caller"]?.string : nil), !id.isEmpty else {
                 return PulledRow(payload: text, outcome: .failure(.missing("rows[\(index)].id")))
             }
             guard let started = row["started_at"]?.string.flatMap(Timestamp.init(parsing:)) else {
@@ -115,9 +126,10 @@ struct ToySetup {
 
     static let secretKey = String(repeating: "ab", count: 32)
 
-    static func make(_ database: any Database, baseURL: String, values: [String: String] = ["api_key": "toy-key-123456"]) async throws -> ToySetup {
+    static func make(_ database: any Database, baseURL: String, values: [String: String] = ["api_key": "toy-key-123456"],
+                     vendor: ToyPullVendor = ToyPullVendor()) async throws -> ToySetup {
         let box = try SecretBox(hexKey: secretKey)
-        var services = AppServices(database: database, adminKey: nil, vendors: VendorRegistry.all + [ToyPullVendor()])
+        var services = AppServices(database: database, adminKey: nil, vendors: VendorRegistry.all + [vendor])
         services.secretBox = box
         let account = try await TestAccount.make(database)
         let integration = try await IntegrationStore(database: database).create(
