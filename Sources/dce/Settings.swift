@@ -64,10 +64,19 @@ struct Settings {
     var logLevel: Logger.Level
     var adminKey: String?
     var secretBox: SecretBox?
+    /// Where call recordings are downloaded to (`DCE_RECORDINGS_DIR`, else beside the database).
+    var recordingsFolder: String
+
+    init(_ read: DatabaseSettings) {
+        database = read.database
+        logLevel = read.logLevel
+        adminKey = read.adminKey
+        secretBox = read.secretBox
+        recordingsFolder = read.recordingsFolder
+    }
 
     static func resolve(_ options: DatabaseOptions) throws -> Settings {
-        let read = try DatabaseSettings(reader: ConfigurationLayers.reader(commandLine: options.given))
-        return Settings(database: read.database, logLevel: read.logLevel, adminKey: read.adminKey, secretBox: read.secretBox)
+        Settings(try DatabaseSettings(reader: ConfigurationLayers.reader(commandLine: options.given)))
     }
 
     func makeLogger(label: String = "dce") -> Logger {

@@ -19,25 +19,46 @@ struct SyncCommand: AsyncParsableCommand {
     @Argument(help: "The integration's id (int_…).") var integration: String
     @Option(help: "Start of the window: 2026-01-01 or 2026-01-01T08:00:00Z.") var from: String?
     @Option(help: "End of the window: 2026-01-31 (through that day) or a date-time. Default: now.") var to: String?
+    @Option(help: "The address vendors reach dce at (https://dce.example.com): RingCentral's webhook subscription delivers there. Default: DCE_PUBLIC_URL, else no subscription is made.")
+    var publicURL: String?
     @OptionGroup var options: DatabaseOptions
 
     func run() async throws {
         let window = try Self.window(from: from, to: to, now: .now())
-        let settings = try Settings.resolve(options)
-        let box = settings.secretBox
+        // The settings `dce serve` reads, so that a sync from the command line downloads
+        // recordings to the same folder and subscribes webhooks to the same address.
+        let server = try ServerSettings(reader: ConfigurationLayers.reader(
+            commandLine: options.given.merging([.publicURL: publicURL]) { first, _ in first }))
+        let settings = Settings(server.base)
         let integration = integration
         let outcome: Result<SyncReport, any Error> = try await withDatabase(settings) { database, _ in
             var services = AppServices(database: database, adminKey: nil)
-            services.secretBox = box
+            services.secretBox = settings.secretBox
+            services.publicURL = server.publicURL
+            services.recordingsDirectory = settings.recordingsFolder
             let engine = SyncEngine(services: services, transport: HTTPPullTransport())
             let meter = ProgressMeter(terminal: isatty(STDERR_FILENO) != 0)
-            do {
-                let report = try await engine.sync(integrationID: integration, window: window) { meter.show($0) }
-                meter.finish()
-                return .success(report)
-            } catch {
-                meter.finish()
-                return .failure(error)
+            // A scheduled sync of `dce serve` on the same database holds the integration's
+            // lease while it runs; this one waits for it to end (at most one lease's time,
+            // after which a lease whose holder died has expired) rather than pull the same
+            // window at once.
+            let patience = ContinuousClock.now + SyncPolicy.standard.lease + .seconds(5)
+            var told = false
+            while true {
+                do {
+                    let report = try await engine.sync(integrationID: integration, window: window) { meter.show($0) }
+                    meter.finish()
+                    return .success(report)
+                } catch SyncError.busy where ContinuousClock.now < patience {
+                    if !told {
+                        FileHandle.standardError.write(Data("dce sync: another process is syncing \(integration); waiting for it to finish\n".utf8))
+                        told = true
+                    }
+                    try await Task.sleep(for: .seconds(1))
+                } catch {
+                    meter.finish()
+                    return .failure(error)
+                }
             }
         }
         switch outcome {

@@ -78,6 +78,46 @@ import Testing
         try await created.drop()
     }
 
+    @Test func syncFromTheCommandLineWhileServeRunsPullsOnceAtATime() async throws {
+        // setup: a slow Retreaver, so that the server's scheduled sync and the command's overlap
+        let base = Mutex("")
+        let inFlight = Mutex((now: 0, most: 0, calls: 0))
+        let server = try await FakeVendorServer.start { request in
+            inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now); $0.calls += 1 }
+            try? await Task.sleep(for: .milliseconds(300))
+            inFlight.withLock { $0.now -= 1 }
+            if request.query["sort_by"] == "updated_at" { return .json("[]") }
+            let page = Int(request.query["page"] ?? "1") ?? 1
+            let next = page < 3 ? ["Link": "<\(base.withLock { $0 })api/v2/calls.json?page=\(page + 1)>; rel=\"next\""] : [:]
+            return .json(Self.calls(["p\(page)-a", "p\(page)-b"]), headers: next)
+        }
+        base.withLock { $0 = server.baseURL }
+        let created = try await TestDatabases.create(.sqlite)
+        let integration = try await Self.retreaverIntegration(created.location, baseURL: server.baseURL)
+        let serve = try DCEProcess(database: created.location, environment: ["DCE_SECRET_KEY": Self.secretKey])
+
+        // run
+        let synced = try await Self.dce(["sync", integration, "--from", "2026-01-01", "--to", "2026-01-31",
+                                         "--database", created.location.connectionString])
+        let health = try await HTTP.request(.GET, serve.baseURL + "/health")
+        _ = serve.terminate()
+
+        // validate
+        #expect(synced.status == 0, "\(synced.stderr)")
+        #expect(health.status == 200)
+        let database = try await openDatabase(created.location, logger: TestDatabases.logger)
+        let calls = try await database.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM calls").first()?.decode(column: "n", as: Int.self)
+        }
+        await database.close()
+        #expect(calls == 6)
+        // The lease let one process pull at a time.
+        #expect(inFlight.withLock { $0.most } == 1)
+        #expect(inFlight.withLock { $0.calls } >= 4)
+        try await server.stop()
+        try await created.drop()
+    }
+
     /// An account with a Retreaver integration whose API is `baseURL`; returns its id.
     static func retreaverIntegration(_ location: DatabaseLocation, baseURL: String) async throws -> String {
         let database = ["--database", location.connectionString]
