@@ -94,7 +94,8 @@ actor RecordingTransport: PullTransport {
 
     @Test func aShortPageIsTheLastAndEachRowIsItsCallsEvent() throws {
         let page = try read(Fixture.text("ringba-calllogs-report.json"))
-        #expect(page.next == nil)
+        // Only its calls' detail follows it: no page after.
+        #expect(page.next?.url == "https://ringba.test/v2/RA123/calllogs/detail")
         #expect(page.rows.count == 3)
         let events = try page.rows.map { try $0.outcome.get() }
         #expect(events.map(\.count) == [1, 1, 1])
@@ -114,14 +115,17 @@ actor RecordingTransport: PullTransport {
         let first = small.firstRequest(window: Self.window, credentials: Self.tokenKeys)
         let full = #"{"isSuccessful": true, "report": {"records": [{"inboundCallId": "a"}, {"inboundCallId": "b"}]}}"#
         let page = try small.read(Self.page(full), of: first, window: Self.window, credentials: Self.tokenKeys, integration: integration)
-        let next = try #require(page.next)
+        // The page's calls' detail comes between.
+        let detail = try #require(page.next)
+        let next = try #require(try small.read(Self.page(#"{"report": {"records": []}}"#), of: detail,
+                                               window: Self.window, credentials: Self.tokenKeys, integration: integration).next)
         #expect(next.url == first.url)
         var expected = try Self.body(first)
         expected["offset"] = .integer(2)
         #expect(try Self.body(next) == expected)
         let last = try small.read(Self.page(#"{"report": {"records": [{"inboundCallId": "c"}]}}"#), of: next,
                                   window: Self.window, credentials: Self.tokenKeys, integration: integration)
-        #expect(last.next == nil)
+        #expect(last.next?.url == "https://ringba.test/v2/RA123/calllogs/detail")
         #expect(RingbaPull(pageSize: 5000).pageSize == 1000)
     }
 

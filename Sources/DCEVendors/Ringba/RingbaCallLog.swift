@@ -19,9 +19,20 @@ public enum RingbaCallLog {
     struct Row {
         var columns: [String: String] = [:]
         var events: [String: [String: String]] = [:]
+        /// The events in the row's order, for a call's timeline.
+        var timeline: [Event] = []
         var tags: [String: String] = [:]
         /// Where the columns sit in the row, for errors (`Columns` in the seed's shape).
         var columnsPath = ""
+
+        /// One event: its name, its members read as the row's columns are, its place in the
+        /// row (`events[2]`) and its JSON as sent.
+        struct Event {
+            var name: String
+            var members: [String: String]
+            var path: String
+            var text: String
+        }
     }
 
     /// The rows of a JSON body, each with its place in the document, or nil when the body
@@ -77,12 +88,14 @@ public enum RingbaCallLog {
         default:
             row.columns = FlatFields.json(object).values
         }
-        if case .array(let events)? = object["Events"] ?? object["events"] {
-            for case .object(let event) in events {
-                guard let name = text(event["name"]) ?? text(event["eventType"]) else { continue }
+        let eventsKey = object["Events"] != nil ? "Events" : "events"
+        if case .array(let events)? = object[eventsKey] {
+            for (index, item) in events.enumerated() {
+                guard case .object(let event) = item, let name = text(event["name"]) ?? text(event["eventType"]) else { continue }
                 var members = FlatFields.json(event).values
                 members.merge(named(event["columns"])) { own, _ in own }
                 row.events[name.lowercased()] = members
+                row.timeline.append(Row.Event(name: name, members: members, path: "\(eventsKey)[\(index)]", text: JSONBody.text(item)))
             }
         }
         switch object["Tags"] ?? object["tags"] {

@@ -4,6 +4,9 @@ import DCEDomain
 /// Pulls Ringba's call log: `POST {base}{accountId}/calllogs` over the window, 1000 rows a
 /// page by `offset`/`size`, until a short page (Ringba's API reference, "Get Call Log", in
 /// its published v2 collection). Rows read through `RingbaCallLog`, the webhook's mapping.
+/// After each page, `POST {base}{accountId}/calllogs/detail` asks for its calls' events
+/// ("Get Details About Specific Calls"), which become each call's stages
+/// (`RingbaCallTimeline`); the page after it follows the detail.
 ///
 /// Authorization is an API access token (`Authorization: Token …`), or the account's email
 /// and password signed in at `{base}token` for a bearer token that is renewed with its
@@ -89,10 +92,74 @@ public struct RingbaPull: PullClient {
             throw VendorError(field: "isSuccessful", message: "Ringba answered that the report failed\(reason)")
         }
         let (items, path) = try Self.records(in: document)
+        let detailed = request.endpoint == Self.detailEndpoint
         let rows = items.enumerated().map { index, item in
-            Self.row(item, path: "\(path)[\(index)]", integration: integration, fallbackTime: window.to)
+            Self.row(item, path: "\(path)[\(index)]", integration: integration, fallbackTime: window.to, detailed: detailed)
         }
-        return PulledPage(rows: rows, next: try nextRequest(after: request, count: items.count, credentials: credentials))
+        if detailed {
+            return PulledPage(rows: rows, next: try followingPage(after: request, window: window, credentials: credentials))
+        }
+        let following = try nextRequest(after: request, count: items.count, credentials: credentials)
+        // The calls of the rows read: a row that cannot be read has no detail that can.
+        let ids = zip(items, rows).compactMap { item, row -> String? in
+            guard case .success = row.outcome else { return nil }
+            return item["inboundCallId"].flatMap(FlatFields.scalarText)
+        }
+        guard !ids.isEmpty else { return PulledPage(rows: rows, next: following) }
+        return PulledPage(rows: rows, next: try detailRequest(for: ids, then: following, credentials: credentials))
+    }
+
+    /// The stored page's name of a detail request (one path segment).
+    static let detailEndpoint = "calllogs-detail"
+
+    /// Ringba's "Get Details About Specific Calls" for `ids`, in its published shape
+    /// (`{"InboundCallIds": […]}`): a page's calls at once, at most `pageSize`, as Ringba sets
+    /// no smaller bound. The call-log page that follows it is named in the URL's fragment
+    /// (`#offset=…&size=…`, none after the last page), which stays with dce: HTTP never sends
+    /// a fragment.
+    func detailRequest(for ids: [String], then following: PullRequest?, credentials: PullCredentials) throws(VendorError) -> PullRequest {
+        var unique: [String] = []
+        var seen: Set<String> = []
+        for id in ids where seen.insert(id).inserted { unique.append(id) }
+        let account = Self.pathSegment(credentials["account_id"] ?? "")
+        var url = credentials.apiBaseURL + account + "/calllogs/detail"
+        if let following {
+            let page = try Self.paging(following)
+            url += "#" + String(decoding: FormEncoding.body([("offset", String(page.offset)), ("size", String(page.size))]), as: UTF8.self)
+        }
+        return PullRequest(
+            method: "POST", url: url, headers: ["content-type": "application/json", "accept": "application/json"],
+            body: Array(JSONValue.object(["InboundCallIds": .array(unique.map { .string($0) })]).text.utf8), endpoint: Self.detailEndpoint
+        )
+    }
+
+    /// The call-log page a detail request's fragment names: the window's report from that
+    /// offset, or nil when the detail followed the last page.
+    func followingPage(after detail: PullRequest, window: PullWindow, credentials: PullCredentials) throws(VendorError) -> PullRequest? {
+        guard let mark = detail.url.firstIndex(of: "#") else { return nil }
+        let values = FlatFields.form(String(detail.url[detail.url.index(after: mark)...]))
+        let offset: Int
+        let size: Int
+        do throws(VendorError) {
+            offset = try Self.bounded(values, "offset", 0...Int.max)
+            size = try Self.bounded(values, "size", 1...Self.maximumPageSize)
+        } catch {
+            throw VendorError(field: error.field, message: "the detail request's following page: \(error.message)", code: error.code)
+        }
+        guard let sent = firstRequest(window: window, credentials: credentials).body, case .object(var body)? = JSONValue.parse(bytes: sent) else {
+            throw VendorError(field: nil, message: "the call-log request has no JSON body to page from")
+        }
+        body["offset"] = .integer(Int64(offset))
+        body["size"] = .integer(Int64(size))
+        return callLogRequest(credentials: credentials, body: body)
+    }
+
+    /// A whole number in `range` from a fragment's values.
+    static func bounded(_ values: FlatFields, _ name: String, _ range: ClosedRange<Int>) throws(VendorError) -> Int {
+        guard let text = values.text(name), let number = Int(text), range.contains(number) else {
+            throw VendorError(field: name, message: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
     }
 
     /// The rows of a page: Ringba's `report.records`, or the `callLog.data` of the seed and of
@@ -105,10 +172,11 @@ public struct RingbaPull: PullClient {
         throw VendorError(field: "report.records", message: "Ringba's call log must hold report.records (or callLog.data)", code: "missing_field")
     }
 
-    /// One row as a pulled row: its event keyed by what the row says, or why it cannot be read.
-    static func row(_ item: JSONValue, path: String, integration: IntegrationProfile, fallbackTime: Timestamp) -> PulledRow {
+    /// One row as a pulled row: its event keyed by what the row says, with its stages when it
+    /// is `detailed`, or why it cannot be read.
+    static func row(_ item: JSONValue, path: String, integration: IntegrationProfile, fallbackTime: Timestamp, detailed: Bool = false) -> PulledRow {
         let text = JSONBody.text(item)
-        guard case .object = item else {
+        guard case .object(let object) = item else {
             return PulledRow(payload: text, outcome: .failure(VendorError(field: path, message: "\(path) must be a call-log row (an object)")))
         }
         do throws(VendorError) {
@@ -116,7 +184,8 @@ public struct RingbaPull: PullClient {
             read.event.idempotencyKey = PulledRowKey.make(
                 RingbaAdapter.source, integration: integration.id, callID: read.event.externalCallID, row: text
             )
-            return PulledRow(payload: text, outcome: .success([read]))
+            let stages = detailed ? try RingbaCallTimeline.events(object, call: read.event, integration: integration) : []
+            return PulledRow(payload: text, outcome: .success([read] + stages))
         } catch {
             return PulledRow(payload: text, outcome: .failure(CallSnapshot.locate(error, at: path)))
         }
@@ -124,18 +193,28 @@ public struct RingbaPull: PullClient {
 
     /// The same report from `offset + size` while a page comes back full.
     func nextRequest(after request: PullRequest, count: Int, credentials: PullCredentials) throws(VendorError) -> PullRequest? {
-        guard let sent = request.body, case .object(var body)? = JSONValue.parse(bytes: sent) else {
+        var (body, page) = try Self.callLogBody(request)
+        guard count >= page.size, page.size > 0 else { return nil }
+        let (nextOffset, overflow) = page.offset.addingReportingOverflow(page.size)
+        guard !overflow else { throw VendorError(field: "offset", message: "the call log's offset is past what can be paged") }
+        body["offset"] = .integer(Int64(nextOffset))
+        var next = callLogRequest(credentials: credentials, body: body)
+        next.url = request.url
+        return next
+    }
+
+    /// Where a call-log request starts and how many rows it asks for.
+    static func paging(_ request: PullRequest) throws(VendorError) -> (offset: Int, size: Int) {
+        try callLogBody(request).page
+    }
+
+    static func callLogBody(_ request: PullRequest) throws(VendorError) -> (body: [String: JSONValue], page: (offset: Int, size: Int)) {
+        guard let sent = request.body, case .object(let body)? = JSONValue.parse(bytes: sent) else {
             throw VendorError(field: nil, message: "the call-log request has no JSON body to page from")
         }
         let size = body["size"]?.exactInteger.map { Int(clamping: $0) } ?? Self.maximumPageSize
         let offset = body["offset"]?.exactInteger.map { Int(clamping: $0) } ?? 0
-        guard count >= size, size > 0 else { return nil }
-        let (nextOffset, overflow) = offset.addingReportingOverflow(size)
-        guard !overflow else { throw VendorError(field: "offset", message: "the call log's offset is past what can be paged") }
-        body["offset"] = .integer(nextOffset)
-        var next = callLogRequest(credentials: credentials, body: body)
-        next.url = request.url
-        return next
+        return (body, (offset, size))
     }
 
     /// An account id as one path segment, so that no value can reach another path.

@@ -24,8 +24,8 @@ import Testing
             // run
             let report = try await setup.engine().sync(integrationID: setup.integration.id, window: Self.window)
 
-            // validate: pages of 3, 3 and a short 1
-            #expect(report.pages == 3)
+            // validate: pages of 3, 3 and a short 1, each followed by its calls' detail
+            #expect(report.pages == 6)
             #expect(report.rows == 7 && report.newEvents == 7 && report.deadLetters == 0)
             #expect(try await Stored.count("calls", setup.services.database) == 7)
             let asked = await server.requests().filter { $0.path == "/RA1/calllogs" }
@@ -140,8 +140,9 @@ import Testing
     }
 }
 
-/// A fake Ringba: `POST token` (the password and refresh grants) and `POST RA1/calllogs`
-/// over `calls` rows a minute apart, `offset`/`size` as Ringba pages them.
+/// A fake Ringba: `POST token` (the password and refresh grants), `POST RA1/calllogs`
+/// over `calls` rows a minute apart, `offset`/`size` as Ringba pages them, and
+/// `POST RA1/calllogs/detail` for the calls its `InboundCallIds` names.
 struct FakeRingba: Sendable {
     enum Misbehaviour: Sendable {
         case json(String, status: Int, headers: [String: String] = [:])
@@ -153,11 +154,20 @@ struct FakeRingba: Sendable {
     var malformed: Set<Int> = []
     /// What the nth call-log request (1-based) gets instead of its page.
     var misbehave: @Sendable (Int) -> Misbehaviour? = { _ in nil }
+    /// Whether the detail of a call holds its row with `events` and `message-tags`; when
+    /// not, Ringba has no detail of the calls asked for (an empty report).
+    var detailed: Bool
+    /// What the nth detail request (1-based) gets instead of its answer.
+    var misbehaveDetail: @Sendable (Int) -> Misbehaviour?
 
-    init(calls: Int, revokeAfter: Int? = nil, malformed: Set<Int> = [], misbehave: @escaping @Sendable (Int) -> Misbehaviour? = { _ in nil }) {
+    init(calls: Int, revokeAfter: Int? = nil, malformed: Set<Int> = [], detailed: Bool = false,
+         misbehaveDetail: @escaping @Sendable (Int) -> Misbehaviour? = { _ in nil },
+         misbehave: @escaping @Sendable (Int) -> Misbehaviour? = { _ in nil }) {
         self.calls = calls
         self.revokeAfter = revokeAfter
         self.malformed = malformed
+        self.detailed = detailed
+        self.misbehaveDetail = misbehaveDetail
         self.misbehave = misbehave
     }
 
@@ -167,16 +177,59 @@ struct FakeRingba: Sendable {
 
     /// Row `index` as Ringba's report writes it.
     func row(_ index: Int) -> String {
+        JSONValue.object(columns(index)).text
+    }
+
+    func columns(_ index: Int) -> [String: JSONValue] {
         let started = RingbaSyncTests.window.from.adding(seconds: Int64(index) * 60)
         let callDt: JSONValue = malformed.contains(index) ? .string("yesterday") : .integer(started.millisecondsSince1970)
-        return JSONValue.object([
+        return [
             "inboundCallId": .string("RGB-\(index)"), "callDt": callDt,
             "inboundPhoneNumber": .string("+1415555" + String(format: "%04d", index)), "number": .string("+18884143472"),
             "targetNumber": .string("+16317918378"), "callLengthInSeconds": .integer(60 + index),
             "callConnectionDt": .integer(started.millisecondsSince1970 + 2000),
             "callCompletedDt": .integer(started.millisecondsSince1970 + Int64(60 + index) * 1000),
             "campaignName": .string("API Test"), "isLive": .bool(false), "hasConnected": .bool(true),
-        ]).text
+        ]
+    }
+
+    /// Call `index` as Ringba's detail writes it (the "Get Details About Specific Calls"
+    /// answer of its v2 collection): the row with its `events` and `message-tags`. Calls
+    /// with an even index converted for $12.50 and paid out $3.
+    func detailRow(_ index: Int) -> String {
+        let started = RingbaSyncTests.window.from.adding(seconds: Int64(index) * 60).millisecondsSince1970
+        let ended = started + Int64(60 + index) * 1000
+        func stamp(_ millis: Int64) -> JSONValue { .string(Timestamp(millisecondsSince1970: millis).iso8601) }
+        let target: [String: JSONValue] = ["targetNumber": .string("+16317918378"), "targetId": .string("TA1"), "targetName": .string("Ringba Test Target")]
+        var events: [JSONValue] = [
+            .object(target.merging(["name": .string("TargetDialed"), "dtStamp": stamp(started + 1000)]) { $1 }),
+            .object(target.merging(["name": .string("ConnectedCall"), "callConnectionDt": .integer(started + 2000),
+                                    "dtStamp": stamp(started + 2000), "timeToConnect": .integer(1)]) { $1 }),
+            .object(["name": .string("CompletedCall"), "callLengthInSeconds": .integer(60 + index), "callCompletedDt": .integer(ended),
+                     "recordingUrl": .string(""), "dtStamp": stamp(ended)]),
+        ]
+        if index.isMultiple(of: 2) {
+            events.append(.object(target.merging(["name": .string("ConvertedCall"), "conversionAmount": .number("12.5"),
+                                                  "payoutAmount": .integer(3), "dtStamp": stamp(ended + 10)]) { $1 }))
+            events.append(.object(["name": .string("PayoutCall"), "payoutAmount": .integer(3), "dtStamp": stamp(ended + 20)]))
+        }
+        events.append(.object(["name": .string("EndCallSource"), "source": .string("Caller"), "dtStamp": stamp(ended + 20)]))
+        events.append(.object(["name": .string("CallRecordingMigrated"), "recordingUrl": .string("https://media.ringba.test/RGB-\(index)"),
+                               "dtStamp": stamp(ended + 1000)]))
+        var row = columns(index)
+        row["events"] = .array(events)
+        row["message-tags"] = .array([.object(["name": .string("State"), "source": .string("Call"), "type": .string("InboundNumber"),
+                                               "value": .string("CA")])])
+        return JSONValue.object(row).text
+    }
+
+    static func answer(_ misbehaviour: Misbehaviour?) async -> FakeResponse? {
+        switch misbehaviour {
+        case .json(let text, let status, let headers)?: return .json(text, status: status, headers: headers)
+        case .slow?: try? await Task.sleep(for: .seconds(8))
+        case nil: break
+        }
+        return nil
     }
 
     func handler(_ state: Tally) -> @Sendable (FakeRequest) async -> FakeResponse {
@@ -184,6 +237,19 @@ struct FakeRingba: Sendable {
             if request.path == "/token" {
                 let issued = state.next("token")
                 return .json(#"{"access_token": "tok-\#(issued)", "token_type": "bearer", "expires_in": 3599, "refresh_token": "refresh-\#(issued)", "userName": "ops@example.com"}"#)
+            }
+            if request.method == "POST", request.path == "/RA1/calllogs/detail" {
+                let number = state.next("detail")
+                let authorization = request.headers["authorization"] ?? ""
+                guard authorization == "Token ringba-api-token" || authorization.hasPrefix("Bearer tok-") else {
+                    return .json(#"{"message": "Authorization has been denied for this request."}"#, status: 401)
+                }
+                if let answer = await Self.answer(misbehaveDetail(number)) { return answer }
+                guard case .array(let ids)? = Self.body(request)["InboundCallIds"] else {
+                    return .json(#"{"message": "The request is invalid."}"#, status: 400)
+                }
+                let known = detailed ? ids.compactMap { $0.string.flatMap { Int($0.dropFirst("RGB-".count)) } }.filter { (0..<calls).contains($0) } : []
+                return .json(#"{"isSuccessful": true, "transactionId": "TR2", "report": {"records": [\#(known.map(detailRow).joined(separator: ","))]}}"#)
             }
             guard request.method == "POST", request.path == "/RA1/calllogs" else { return .json("{}", status: 404) }
             let number = state.next("calllogs")
@@ -194,12 +260,7 @@ struct FakeRingba: Sendable {
             guard authorization == "Token ringba-api-token" || authorization.hasPrefix("Bearer tok-") else {
                 return .json(#"{"message": "Authorization has been denied for this request."}"#, status: 401)
             }
-            switch misbehave(number) {
-            case .json(let text, let status, let headers)?: return .json(text, status: status, headers: headers)
-            case .slow?:
-                try? await Task.sleep(for: .seconds(8))
-            case nil: break
-            }
+            if let answer = await Self.answer(misbehave(number)) { return answer }
             let body = Self.body(request)
             let offset = Int(body["offset"]?.exactInteger ?? 0)
             let size = Int(body["size"]?.exactInteger ?? 1000)
