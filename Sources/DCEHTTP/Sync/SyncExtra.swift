@@ -33,6 +33,7 @@ enum SyncExtras {
         ("ringcentral", RingCentralSubscription()),
         ("ringcentral", RingCentralRecordings()),
         ("exotel", ExotelCallCompletion()),
+        ("retreaver", RetreaverExchangeImport()),
     ]
 
     static func standard(for vendor: String) -> [any SyncExtra] {

@@ -16,7 +16,20 @@ import DCEDomain
 public struct RetreaverPull: PullClient {
     public init() {}
 
-    public var keys: CredentialKeys { CredentialKeys(alternatives: [["api_key", "company_id"]]) }
+    /// `import_exchange=true` also imports the account's campaigns, affiliates and targets
+    /// after each sync (`RetreaverDirectory`).
+    public var keys: CredentialKeys { CredentialKeys(alternatives: [["api_key", "company_id"]], optional: [Self.importKey]) }
+
+    public static let importKey = "import_exchange"
+
+    /// Whether the credentials ask for the import: `true` or `false` (the default).
+    public static func importsExchange(_ credentials: PullCredentials) throws(VendorError) -> Bool {
+        switch credentials[importKey]?.trimmingWhitespace().lowercased() {
+        case nil, "", "false": return false
+        case "true": return true
+        case let other?: throw .invalid(importKey, "'\(other.prefix(32))' is not true or false")
+        }
+    }
 
     public var defaultBaseURL: String { "https://api.retreaver.com/" }
 
@@ -40,11 +53,12 @@ public struct RetreaverPull: PullClient {
         ])
     }
 
-    func request(_ credentials: PullCredentials, _ parameters: [(String, String)]) -> PullRequest {
+    func request(_ credentials: PullCredentials, _ parameters: [(String, String)], path: String = "api/v2/calls.json",
+                 endpoint: String = Self.endpoint) -> PullRequest {
         let query = [("company_id", credentials["company_id"] ?? "")] + parameters + [("per_page", String(Self.perPage))]
         return PullRequest(
-            url: credentials.apiBaseURL + "api/v2/calls.json?" + query.map { QueryText.escape($0) + "=" + QueryText.escape($1) }.joined(separator: "&"),
-            headers: ["accept": "application/json"], endpoint: Self.endpoint
+            url: credentials.apiBaseURL + path + "?" + query.map { QueryText.escape($0) + "=" + QueryText.escape($1) }.joined(separator: "&"),
+            headers: ["accept": "application/json"], endpoint: endpoint
         )
     }
 
@@ -59,6 +73,9 @@ public struct RetreaverPull: PullClient {
         _ response: PullResponse, of request: PullRequest, window: PullWindow, credentials: PullCredentials,
         integration: IntegrationProfile
     ) throws(VendorError) -> PulledPage {
+        if let list = RetreaverDirectory.List(endpoint: request.endpoint) {
+            return try RetreaverDirectory.rows(response, of: request, list: list, base: credentials.apiBaseURL)
+        }
         guard case .array(let items) = try JSONBody.parse(response.body) else {
             throw VendorError(field: nil, message: "Retreaver's calls.json must be a JSON array of calls", code: "malformed_json")
         }
