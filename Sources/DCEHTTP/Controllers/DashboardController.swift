@@ -113,7 +113,7 @@ struct DashboardController {
 
     static func loadTemplates() throws -> MustacheLibrary {
         var library = MustacheLibrary()
-        for name in ["head", "login", "dashboard", "nav", "header", "lines", "problem", "exchange_list", "exchange_entity", "call", "message"] {
+        for name in ["head", "login", "dashboard", "nav", "header", "lines", "problem", "exchange_list", "exchange_entity", "call", "message", "integrations"] {
             guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Resources/templates")
                     ?? Bundle.module.url(forResource: name, withExtension: "mustache")
             else { throw TemplateMissing(name: name) }

@@ -26,6 +26,7 @@ struct DashboardExchangeController {
         register(BuyerSpec.self, on: router)
         register(TargetSpec.self, on: router)
         router.get("dashboard/calls/:id", use: showCall)
+        router.get("dashboard/integrations", use: showIntegrations)
     }
 
     private func register<Spec: DashboardListed>(_: Spec.Type, on router: Router<AppRequestContext>) {
@@ -175,6 +176,21 @@ struct DashboardExchangeController {
         return page("call", view.context, visitor: visitor, section: "calls")
     }
 
+    // MARK: - Integrations
+
+    /// The account's integrations with their pull sync, as the API shows it.
+    @Sendable func showIntegrations(request: Request, context: AppRequestContext) async throws -> Response {
+        guard let visitor = try await visitor(request) else { return signInPage() }
+        let accountID = visitor.account.id
+        let view = DashboardIntegrationsView(
+            integrations: try await IntegrationStore(database: services.database, box: services.secretBox).list(accountID: accountID),
+            credentials: try await CredentialStore(database: services.database, box: services.secretBox).summaries(accountID: accountID),
+            states: try await SyncStateStore(database: services.database, box: services.secretBox).states(accountID: accountID),
+            vendors: services.vendors, now: .now()
+        )
+        return page("integrations", view.context, visitor: visitor, section: "integrations")
+    }
+
     // MARK: - Sessions, forms and CSRF
 
     /// A signed-in browser: its session id (which the CSRF token is derived from) and account.
@@ -267,7 +283,7 @@ struct DashboardExchangeController {
         ("calls", "Calls", "/dashboard"),
     ] + [CampaignSpec.self, PublisherSpec.self, BuyerSpec.self, TargetSpec.self].map { (type: any DashboardListed.Type) in
         (type.kind.plural, type.title, "/dashboard/\(type.kind.plural)")
-    }
+    } + [("integrations", "Integrations", "/dashboard/integrations")]
 
     /// The header's links, `current` marking the section shown.
     static func navigation(current: String) -> [[String: Any]] {
