@@ -57,11 +57,7 @@ import Testing
             #expect(hangUp.text.contains("<Hangup/>"))
 
             // validate
-            let list = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key))
-            let calls = try #require(list.json["data"] as? [[String: Any]])
-            #expect(calls.count == 1)
-            let id = try #require(calls.first?["id"] as? String)
-            let shown = try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(account.key)).json
+            let shown = try await Self.theOnlyCall(client, account)
             #expect(shown["duration_seconds"] as? Int == 95)
             #expect(shown["status"] as? String == "completed")
             #expect(shown["campaign_id"] as? String == exchange.campaignID)
@@ -72,6 +68,61 @@ import Testing
             #expect(events.count == 5)
             #expect(events.allSatisfy { $0["source"] as? String == "carrier" })
             #expect(Set(events.compactMap { $0["type"] as? String }) == ["ringing", "dial", "status"])
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func busyAndFailedFallThroughToTheNextTargetAndThenToTheFallback(engine: TestEngine) async throws {
+        try await Self.withApp(engine) { client, services, account in
+            // setup
+            let fallback = RoutingFallback.number(try PhoneNumber(parsing: "+13125550199"))
+            let exchange = try await Exchange.make(services, account, targets: 3, fallback: fallback)
+            let carrier = try await FakeCarrier.twilio(services, account)
+            let first = try await carrier.post(client, "/voice/\(exchange.campaignID)", Self.call("CA110"))
+            #expect(Self.numbers(in: first.text) == ["+12025550101"])
+
+            // run: the first target is busy, the second fails, the third fails too
+            let afterBusy = try await carrier.post(client, try #require(Self.attribute("action", in: first.text).first), Self.call("CA110") + [("DialCallStatus", "busy")])
+            let afterFailed = try await carrier.post(client, try #require(Self.attribute("action", in: afterBusy.text).first), Self.call("CA110") + [("DialCallStatus", "failed")])
+            let exhausted = try await carrier.post(client, try #require(Self.attribute("action", in: afterFailed.text).first), Self.call("CA110") + [("DialCallStatus", "failed")])
+
+            // validate: each answer rings the next target, then the campaign's fallback number
+            #expect(afterBusy.status == .ok && afterFailed.status == .ok && exhausted.status == .ok)
+            #expect(Self.numbers(in: afterBusy.text) == ["+12025550102"])
+            #expect(try #require(Self.attribute("statusCallback", in: afterBusy.text).first).contains("target=\(exchange.targetIDs[1])"))
+            #expect(Self.numbers(in: afterFailed.text) == ["+12025550103"])
+            #expect(Self.numbers(in: exhausted.text) == ["+13125550199"])
+            #expect(try #require(Self.attribute("action", in: exhausted.text).first).contains("stage=fallback"))
+            let route = try #require(try await services.routes.route(source: "carrier", externalCallID: "CA110", accountID: account.account.id))
+            #expect(route.fallback?.reason == .targetsExhausted)
+            #expect(route.ringing.isEmpty)
+        }
+    }
+
+    /// Twilio posts `RecordingUrl` with the dialled leg's status callback when the leg is
+    /// recorded (https://www.twilio.com/docs/voice/twiml/number#attributes-status-callback-parameters).
+    @Test(arguments: TestEngine.all)
+    func aStatusCallbacksRecordingURLIsFoldedIntoTheCall(engine: TestEngine) async throws {
+        try await Self.withApp(engine) { client, services, account in
+            // setup
+            let exchange = try await Exchange.make(services, account, targets: 1)
+            let carrier = try await FakeCarrier.twilio(services, account)
+            let first = try await carrier.post(client, "/voice/\(exchange.campaignID)", Self.call("CA120"))
+            let status = try #require(Self.attribute("statusCallback", in: first.text).first)
+            let recording = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE0123456789abcdef"
+
+            // run: the leg answers, then completes with its recording
+            let leg = [("CallSid", "CA220"), ("ParentCallSid", "CA120"), ("From", Self.caller), ("To", "+12025550101")]
+            #expect(try await carrier.post(client, status, leg + [("CallStatus", "in-progress")]).status == .ok)
+            let completed = try await carrier.post(client, status, leg + [("CallStatus", "completed"), ("CallDuration", "130"), ("RecordingUrl", recording)])
+            #expect(completed.status == .ok)
+
+            // validate
+            let shown = try await Self.theOnlyCall(client, account)
+            #expect(shown["recording_url"] as? String == recording)
+            #expect(shown["duration_seconds"] as? Int == 130)
+            #expect(shown["status"] as? String == "completed")
+            #expect(shown["external_call_id"] as? String == "CA120")
         }
     }
 
@@ -255,6 +306,44 @@ import Testing
         }
     }
 
+    /// SignalWire signs with `X-SignalWire-Signature`, in Twilio's scheme, and keeps
+    /// `X-Twilio-Signature` as a legacy alias (SignalWire's "Webhook signature validation",
+    /// https://signalwire.com/docs/server-sdks/reference/python/core/security).
+    @Test(arguments: TestEngine.all)
+    func signalWireSignsWithItsOwnHeaderOrTheLegacyTwilioOne(engine: TestEngine) async throws {
+        try await Self.withApp(engine) { client, services, account in
+            // setup
+            let exchange = try await Exchange.make(services, account, targets: 2)
+            let signingKey = "PSK_signalwire_signing_key_0123456789"
+            _ = try await CarrierStore(database: services.database).create(
+                accountID: account.account.id, kind: .signalwire, name: "signalwire", authToken: signingKey
+            )
+            let signalWire = FakeCarrier(authToken: signingKey, header: "X-SignalWire-Signature")
+            let path = "/voice/\(exchange.campaignID)"
+
+            // run: a call and its dial action, signed as SignalWire signs them
+            let first = try await signalWire.post(client, path, Self.call("CA1000"))
+            let action = try #require(Self.attribute("action", in: first.text).first)
+            let second = try await signalWire.post(client, action, Self.call("CA1000") + [("DialCallStatus", "no-answer")])
+
+            // validate
+            #expect(first.status == .ok)
+            #expect(Self.numbers(in: first.text) == ["+12025550101"])
+            #expect(second.status == .ok)
+            #expect(Self.numbers(in: second.text) == ["+12025550102"])
+            // the legacy name verifies with the same key
+            let legacy = try await FakeCarrier(authToken: signingKey).post(client, path, Self.call("CA1001"))
+            #expect(legacy.status == .ok)
+            // a forged signature or another key under SignalWire's name is refused, naming the header
+            let forged = try await signalWire.post(client, path, Self.call("CA1002"), signature: "0/KCTR6DLpKmkAf8muzZqo1nDgQ=")
+            #expect(forged.status == .forbidden)
+            #expect(forged.text.contains("X-SignalWire-Signature"))
+            #expect(!forged.text.contains(signingKey))
+            let otherKey = FakeCarrier(authToken: "another-signing-key-0123456789", header: "X-SignalWire-Signature")
+            #expect(try await otherKey.post(client, path, Self.call("CA1003")).status == .forbidden)
+        }
+    }
+
     /// Twilio's documented example (https://www.twilio.com/docs/usage/security).
     @Test func twilioPublishedTestVector() {
         let parameters = [("CallSid", "CA1234567890ABCDE"), ("Caller", "+12349013030"), ("Digits", "1234"), ("From", "+12349013030"), ("To", "+18005551212")]
@@ -339,6 +428,15 @@ extension VoiceWebhookTests {
         [("CallSid", sid), ("AccountSid", "AC1"), ("From", caller), ("To", tracking), ("CallStatus", "ringing"), ("Direction", "inbound")]
     }
 
+    /// `GET /v1/calls/{id}` of the account's one call, failing unless there is exactly one.
+    static func theOnlyCall(_ client: any TestClientProtocol, _ account: TestAccount) async throws -> [String: Any] {
+        let list = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key))
+        let calls = try #require(list.json["data"] as? [[String: Any]])
+        try #require(calls.count == 1, "\(list.text)")
+        let id = try #require(calls.first?["id"] as? String)
+        return try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(account.key)).json
+    }
+
     /// The real router, with the public URL carriers sign.
     static func withApp(
         _ engine: TestEngine, _ body: @Sendable @escaping (any TestClientProtocol, AppServices, TestAccount) async throws -> Void
@@ -399,9 +497,11 @@ extension VoiceWebhookTests {
         }
     }
 
-    /// Posts forms signed the way Twilio signs them, to URLs under the public URL.
+    /// Posts forms signed the way Twilio (and SignalWire) sign them, to URLs under the public URL.
     struct FakeCarrier {
         let authToken: String
+        /// Twilio's name; SignalWire sends `X-SignalWire-Signature`.
+        var header = "X-Twilio-Signature"
 
         static func twilio(_ services: AppServices, _ account: TestAccount) async throws -> FakeCarrier {
             _ = try await CarrierStore(database: services.database).create(accountID: account.account.id, kind: .twilio, name: "twilio", authToken: VoiceWebhookTests.authToken)
@@ -422,7 +522,7 @@ extension VoiceWebhookTests {
             )
             return try await client.execute(
                 uri: path, method: .post,
-                headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Twilio-Signature")!: signed],
+                headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name(header)!: signed],
                 body: ByteBuffer(string: Self.form(parameters))
             )
         }

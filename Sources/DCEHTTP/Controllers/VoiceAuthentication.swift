@@ -6,9 +6,10 @@ import HTTPTypes
 import Hummingbird
 import Synchronization
 
-/// Whether a voice webhook request comes from one of the account's carriers: Twilio's or
-/// SignalWire's `X-Twilio-Signature`, Telnyx's `telnyx-signature-ed25519`, or the carrier's
-/// `?token=`. Every candidate is checked, so the time does not tell which one matched.
+/// Whether a voice webhook request comes from one of the account's carriers: Twilio's
+/// `X-Twilio-Signature` or SignalWire's `X-SignalWire-Signature` (the same scheme; SignalWire
+/// also sends the Twilio name as a legacy alias), Telnyx's `telnyx-signature-ed25519`, or the
+/// carrier's `?token=`. Every candidate is checked, so the time does not tell which one matched.
 enum VoiceAuthentication {
     struct Failure: Error {
         /// Safe to log: names what was missing or wrong, never a secret.
@@ -16,6 +17,7 @@ enum VoiceAuthentication {
     }
 
     static let twilioSignature = HTTPField.Name("X-Twilio-Signature")!
+    static let signalWireSignature = HTTPField.Name("X-SignalWire-Signature")!
     static let telnyxSignature = HTTPField.Name(TelnyxSignature.signatureHeader)!
     static let telnyxTimestamp = HTTPField.Name(TelnyxSignature.timestampHeader)!
 
@@ -31,13 +33,14 @@ enum VoiceAuthentication {
             for carrier in carriers where ConstantTime.equals(presented, carrier.urlTokenHash) { matched = matched ?? carrier }
             if matched == nil { reasons.append("the URL token matches no carrier") }
         }
-        if let signature = request.headers[twilioSignature] {
+        for header in [signalWireSignature, twilioSignature] {
+            guard let signature = request.headers[header] else { continue }
             for carrier in carriers where !carrier.kind.usesPublicKey {
                 if TwilioSignature.isValid(signature, authToken: carrier.authToken, url: signedURL, parameters: callback.parameters) {
                     matched = matched ?? carrier
                 }
             }
-            if matched == nil { reasons.append("X-Twilio-Signature does not verify with any twilio or signalwire carrier for \(shownURL)") }
+            if matched == nil { reasons.append("\(header.rawName) does not verify with any twilio or signalwire carrier for \(shownURL)") }
         }
         if let signature = request.headers[telnyxSignature] {
             var lastFailure: String?
@@ -53,7 +56,7 @@ enum VoiceAuthentication {
             if matched == nil { reasons.append(lastFailure ?? "the account has no telnyx carrier") }
         }
         if let matched { return matched }
-        if reasons.isEmpty { throw Failure(reason: "no X-Twilio-Signature, telnyx-signature-ed25519 or token") }
+        if reasons.isEmpty { throw Failure(reason: "no X-SignalWire-Signature, X-Twilio-Signature, telnyx-signature-ed25519 or token") }
         throw Failure(reason: reasons.joined(separator: "; "))
     }
 }
