@@ -19,6 +19,7 @@ enum DemoExchange {
     ]
 
     static let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+    static let everyDay = weekdays + ["saturday", "sunday"]
 
     static func hours(_ days: [String], _ opens: String, _ closes: String) -> String {
         days.map { #"{"weekday": "\#($0)", "opens": "\#(opens)", "closes": "\#(closes)"}"# }.joined(separator: ", ")
@@ -28,16 +29,16 @@ enum DemoExchange {
         ("acme", #"{"name": "Acme Insurance", "time_zone": "America/New_York", "conversion": {"min_seconds": 90, "revenue": "35.00"}, "caps": {"limits": [{"metric": "routed", "period": "day", "limit": 40}], "concurrency": 5}, "duplicate_window_days": 30, "external_ids": {"ringba": ["TA48aa0c"]}}"#),
         ("summit", #"{"name": "Summit Auto Direct", "time_zone": "America/Chicago", "conversion": {"min_seconds": 120, "revenue": "28.00"}, "caps": {"limits": [{"metric": "converted", "period": "month", "limit": 400}]}}"#),
         ("northstar", #"{"name": "Northstar Health", "time_zone": "America/Chicago", "conversion": {"min_seconds": 120, "revenue": "55.00"}, "caps": {"limits": [{"metric": "routed", "period": "day", "limit": 30}, {"metric": "converted", "period": "day", "limit": 12}]}, "duplicate_window_days": 60}"#),
-        ("evergreen", #"{"name": "Evergreen Medicare", "time_zone": "America/New_York", "conversion": {"min_seconds": 90, "revenue": "48.00"}, "caps": {"concurrency": 3, "limits": []}, "duplicate_window_days": 30}"#),
+        ("evergreen", #"{"name": "Evergreen Medicare", "time_zone": "America/New_York", "conversion": {"min_seconds": 90, "revenue": "48.00"}, "caps": {"limits": [{"metric": "connected", "period": "day", "limit": 20}], "concurrency": 3}, "duplicate_window_days": 30}"#),
         ("pinnacle", #"{"name": "Pinnacle Home Pros", "time_zone": "America/Los_Angeles", "conversion": {"min_seconds": 60, "revenue": "25.00"}, "caps": {"limits": [{"metric": "connected", "period": "day", "limit": 25}]}}"#),
-        ("blueriver", #"{"name": "BlueRiver Home Services", "time_zone": "America/Denver", "conversion": {"min_seconds": 60, "revenue": "22.00"}}"#),
+        ("blueriver", #"{"name": "BlueRiver Home Services", "time_zone": "America/Denver", "conversion": {"min_seconds": 60, "revenue": "22.00"}, "caps": {"limits": [{"metric": "routed", "period": "hour", "limit": 6}, {"metric": "converted", "period": "month", "limit": 250}], "concurrency": 2}}"#),
     ]
 
     /// (key, buyer key, JSON without buyer_id)
     static let targets: [(key: String, buyer: String, json: String)] = [
         ("acme-east", "acme", #"{"name": "Acme East call center", "destination": "+18005551001", "time_zone": "America/New_York", "hours": [\#(hours(weekdays, "08:00", "20:00")), \#(hours(["saturday"], "09:00", "17:00"))]}"#),
-        ("acme-sip", "acme", #"{"name": "Acme overflow (SIP)", "destination": "sip:overflow@acme-insurance.example.com", "time_zone": "America/New_York", "ring_timeout_seconds": 20}"#),
-        ("summit", "summit", #"{"name": "Summit sales floor", "destination": "+18005551002", "time_zone": "America/Chicago", "filters": [{"field": "caller_state", "operator": "not_in", "values": ["NY", "MA"]}]}"#),
+        ("acme-sip", "acme", #"{"name": "Acme overflow (SIP)", "destination": "sip:overflow@acme-insurance.example.com", "time_zone": "America/New_York", "hours": [\#(hours(everyDay, "07:00", "23:00"))], "caps": {"limits": [], "concurrency": 2}, "ring_timeout_seconds": 20}"#),
+        ("summit", "summit", #"{"name": "Summit sales floor", "destination": "+18005551002", "time_zone": "America/Chicago", "hours": [\#(hours(weekdays, "08:00", "19:00")), \#(hours(["saturday"], "10:00", "16:00"))], "filters": [{"field": "caller_state", "operator": "not_in", "values": ["NY", "MA"]}], "caps": {"limits": [{"metric": "routed", "period": "hour", "limit": 8}]}}"#),
         ("northstar", "northstar", #"{"name": "Northstar enrollment", "destination": "+18005551003", "time_zone": "America/Chicago", "hours": [\#(hours(weekdays, "08:00", "18:00"))]}"#),
         ("evergreen", "evergreen", #"{"name": "Evergreen agents", "destination": "+18005551004", "time_zone": "America/New_York", "hours": [\#(hours(weekdays, "09:00", "17:00"))], "filters": [{"field": "caller_state", "operator": "in", "values": ["NY", "NJ", "PA", "FL", "GA", "NC", "VA", "OH", "MI", "IL"]}]}"#),
         ("pinnacle", "pinnacle", #"{"name": "Pinnacle dispatch", "destination": "+18005551005", "time_zone": "America/Los_Angeles", "hours": [\#(hours(weekdays + ["saturday"], "07:00", "19:00"))], "filters": [{"field": "caller_state", "operator": "in", "values": ["CA", "AZ", "WA", "CO", "TX"]}]}"#),
