@@ -103,16 +103,27 @@ public struct SyncEngine: Sendable {
         if state.breaker == .open { state.breaker = .halfOpen }
         do {
             try await run.signInIfNeeded()
-            var next: PullRequest? = resumeFrom ?? pull.firstRequest(window: window, credentials: credentials)
-            while let request = next {
-                let response = try await run.send(request)
-                let before = await run.report.rows
-                next = try await run.read(response, of: request)
-                state.nextRequest = next
-                state.rowsPulled += Int64(await run.report.rows - before)
-                state.token = await run.token
-                progress(await run.progress)
-                try await states.save(state)
+            var request = resumeFrom ?? pull.firstRequest(window: window, credentials: credentials)
+            var (response, page) = try await run.fetch(request)
+            while true {
+                // The next page is fetched and read while this one is stored: the vendor's
+                // answer, reading it and the ledger's commit overlap instead of taking turns.
+                // The cursor still moves only after this page's commit.
+                let fetch = page.next.map { next in Task { try await run.fetch(next) } }
+                do {
+                    let added = try await run.ingest(request, response, page.rows)
+                    state.nextRequest = page.next
+                    state.rowsPulled += Int64(added.rows)
+                    state.token = await run.token
+                    progress(await run.progress)
+                    try await states.save(state)
+                } catch {
+                    fetch?.cancel()
+                    throw error
+                }
+                guard let next = page.next, let fetch else { break }
+                request = next
+                (response, page) = try await withTaskCancellationHandler { try await fetch.value } onCancel: { fetch.cancel() }
             }
             try await runExtras(run, integration: integration, state: &state)
         } catch is CancellationError {

@@ -116,12 +116,17 @@ actor SyncRun {
         }
     }
 
-    /// Reads a page and keeps it with its events; a page that is not the vendor's shape
-    /// at all is kept as a dead letter and ends the run.
-    func read(_ response: PullResponse, of request: PullRequest) async throws -> PullRequest? {
-        let page: PulledPage
+    /// `request`'s page, sent and read.
+    func fetch(_ request: PullRequest) async throws -> (PullResponse, PulledPage) {
+        let response = try await send(request)
+        return (response, try await read(response, of: request))
+    }
+
+    /// Reads a page into its rows and the next request; a page that is not the vendor's
+    /// shape at all is kept as a dead letter and ends the run.
+    func read(_ response: PullResponse, of request: PullRequest) async throws -> PulledPage {
         do {
-            page = try pull.read(response, of: request, window: window, credentials: credentials, integration: profile)
+            return try pull.read(response, of: request, window: window, credentials: credentials, integration: profile)
         } catch {
             let kept = keptRequest(request, response)
             try await engine.services.ledger.deadLetter(kept, accountID: integration.accountID, reason: error.message, field: error.field)
@@ -129,8 +134,6 @@ actor SyncRun {
             report.deadLetters += 1
             throw SyncError.unreadablePage(endpoint: request.endpoint, reason: error.message)
         }
-        _ = try await ingest(request, response, page.rows)
-        return page.next
     }
 
     /// Keeps `response` as `request`'s page with the events of `rows` and, in the same
