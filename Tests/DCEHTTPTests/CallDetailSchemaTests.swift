@@ -78,7 +78,7 @@ import Testing
             // run: the platform reports the routed call with its own revenue, and a call dce did not route
             func report(_ key: String, _ body: String) async throws -> String {
                 let posted = try await client.execute(uri: "/v1/events", method: .post, headers: auth, body: .json(#"{"idempotency_key": "\#(key)", \#(body)}"#))
-                return try #require(posted.json["call_id"] as? String, "\(posted.text)")
+                return try #require(posted.value["call_id"]?.string, "\(posted.text)")
             }
             let routedID = try await report("e1", #""external_call_id": "plat-2", "caller_phone": "+14155550100", "status": "completed", "duration_seconds": 95, "revenue": "45.00", "target_id": "\#(setup.backup)""#)
             let unroutedID = try await report("e2", #""external_call_id": "plat-3", "caller_phone": "+14155550111", "status": "completed", "duration_seconds": 30, "campaign_id": "\#(setup.campaign)", "target_id": "\#(setup.backup)""#)

@@ -1,8 +1,8 @@
 import DCEDomain
 import DCEHTTP
+import DCEJSON
 import DCEStorage
 import DCETestSupport
-import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -16,10 +16,10 @@ import Testing
         #"{"idempotency_key": "\#(key)", "external_call_id": "\#(call)", \#(fields)}"#
     }
 
-    static func exchange(of callID: String, _ client: any TestClientProtocol, _ auth: HTTPFields) async throws -> [String: Any] {
+    static func exchange(of callID: String, _ client: any TestClientProtocol, _ auth: HTTPFields) async throws -> JSONValue {
         let shown = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: auth)
         try #require(shown.status == .ok, "\(shown.text)")
-        return try #require(shown.json["exchange"] as? [String: Any])
+        return try #require(shown.value["exchange"])
     }
 
     @Test(arguments: TestEngine.all)
@@ -37,23 +37,26 @@ import Testing
             let posted = try await client.execute(uri: "/v1/events", method: .post, headers: auth, body: .json(Self.event(key: "e1", call: "plat-1", """
                 "caller_phone": "+14155550100", "status": "completed", "duration_seconds": 95, "target_id": "\(setup.capped)"
                 """)))
-            let callID = try #require(posted.json["call_id"] as? String)
+            let callID = try #require(posted.value["call_id"]?.string)
 
             // validate
             var exchange = try await Self.exchange(of: callID, client, auth)
-            #expect((exchange["campaign"] as? [String: Any])?["name"] as? String == "Solar")
-            #expect((exchange["target"] as? [String: Any])?["name"] as? String == "East")
-            #expect((exchange["buyer"] as? [String: Any])?["name"] as? String == "Acme")
-            #expect((exchange["publisher"] as? [String: Any])?["name"] as? String == "Affiliate")
-            #expect(exchange["rules"] as? String == "route")
-            let route = try #require(exchange["route"] as? [String: Any])
-            #expect(route["route_id"] as? String == routed.json["route_id"] as? String)
-            var figures = try #require(exchange["figures"] as? [String: Any])
-            #expect(figures["converted"] as? Bool == true)
-            #expect(figures["revenue"] as? String == "40.00")
-            #expect(figures["payout"] as? String == "10.00")
-            #expect(figures["profit"] as? String == "30.00")
-            #expect((figures["dce"] as? [String: Any])?["conversion_rule"] as? String == "connected 95 s ≥ 90 s")
+            #expect(exchange.removing("route", "figures") == [
+                "campaign": ["id": .string(setup.campaign), "name": "Solar"],
+                "target": ["id": .string(setup.capped), "name": "East"],
+                "buyer": ["id": .string(setup.buyer), "name": "Acme"],
+                "publisher": ["id": .string(setup.publisher), "name": "Affiliate"],
+                "rules": "route",
+            ])
+            #expect(exchange["route"]?["route_id"] == routed.value["route_id"])
+            #expect(exchange["figures"] == [
+                "counted": "dce", "converted": true, "revenue": "40.00", "payable": true, "payout": "10.00", "cost": "0.00",
+                "profit": "30.00", "duplicate": false,
+                "dce": [
+                    "converted": true, "revenue": "40.00", "payable": true, "payout": "10.00",
+                    "conversion_rule": "connected 95 s ≥ 90 s", "payout_rule": "connected 95 s ≥ 60 s, fixed 10.00",
+                ],
+            ])
 
             // An operator raises the buyer's price: the call keeps the rules of its route.
             let buyer = try #require(try await services.exchange.get(BuyerSpec.self, id: setup.buyer, accountID: account.account.id))
@@ -66,12 +69,14 @@ import Testing
                 "status": "completed", "duration_seconds": 70, "call_ended_at": "2026-12-01T10:05:00Z"
                 """)))
             exchange = try await Self.exchange(of: callID, client, auth)
-            figures = try #require(exchange["figures"] as? [String: Any])
-            #expect(figures["converted"] as? Bool == false)
-            #expect(figures["revenue"] as? String == "0.00")
-            #expect(figures["payable"] as? Bool == true)
-            #expect(figures["payout"] as? String == "10.00")
-            #expect(figures["profit"] as? String == "-10.00")
+            #expect(exchange["figures"] == [
+                "counted": "dce", "converted": false, "revenue": "0.00", "payable": true, "payout": "10.00", "cost": "0.00",
+                "profit": "-10.00", "duplicate": false,
+                "dce": [
+                    "converted": false, "revenue": "0.00", "payable": true, "payout": "10.00",
+                    "conversion_rule": "connected 70 s < 90 s", "payout_rule": "connected 70 s ≥ 60 s, fixed 10.00",
+                ],
+            ])
         }
     }
 
@@ -96,12 +101,12 @@ import Testing
 
             // validate
             let listed = try await client.execute(uri: "/v1/calls?campaign_id=\(setup.campaign)", method: .get, headers: auth)
-            let ids = (listed.json["data"] as? [[String: Any]])?.compactMap { $0["external_call_id"] as? String }.sorted()
+            let ids = listed.value["data"]?.array?.compactMap { $0["external_call_id"]?.string }.sorted()
             #expect(ids == ["call-a", "call-b"])
-            let first = try #require((listed.json["data"] as? [[String: Any]])?.first?["id"] as? String)
+            let first = try #require(listed.value["data"]?[0]?["id"]?.string)
             let exchange = try await Self.exchange(of: first, client, auth)
-            #expect((exchange["campaign"] as? [String: Any])?["id"] as? String == setup.campaign)
-            #expect(exchange["rules"] as? String == "at_call_time")
+            #expect(exchange["campaign"]?["id"]?.string == setup.campaign)
+            #expect(exchange["rules"] == "at_call_time")
         }
     }
 
@@ -132,29 +137,38 @@ import Testing
                     "caller_phone": "+14155550100", "status": "completed", "duration_seconds": 100, "call_started_at": "\(started)",
                     "campaign_id": "\(campaign.id)", "target_id": "\(target.id)"
                     """)))
-                callIDs.append(try #require(posted.json["call_id"] as? String, "\(posted.text)"))
+                callIDs.append(try #require(posted.value["call_id"]?.string, "\(posted.text)"))
             }
 
             // validate: the earlier call keeps the rule of its day, the later one takes the new rule
             let before = try await Self.exchange(of: callIDs[0], client, auth)
             let after = try await Self.exchange(of: callIDs[1], client, auth)
-            #expect(before["rules"] as? String == "at_call_time" && after["rules"] as? String == "at_call_time")
-            #expect((before["buyer"] as? [String: Any])?["id"] as? String == buyer.id)
-            let beforeFigures = try #require(before["figures"] as? [String: Any])
-            #expect(beforeFigures["converted"] as? Bool == true)
-            #expect(beforeFigures["revenue"] as? String == "40.00")
-            #expect((beforeFigures["dce"] as? [String: Any])?["conversion_rule"] as? String == "connected 100 s ≥ 90 s")
-            let afterFigures = try #require(after["figures"] as? [String: Any])
-            #expect(afterFigures["converted"] as? Bool == false)
-            #expect(afterFigures["revenue"] as? String == "0.00")
-            let beforeRevisions = try #require(before["revisions"] as? [String: Any])
-            let afterRevisions = try #require(after["revisions"] as? [String: Any])
+            #expect(before["rules"] == "at_call_time" && after["rules"] == "at_call_time")
+            #expect(before["buyer"]?["id"]?.string == buyer.id)
+            #expect(before["figures"] == [
+                "counted": "dce", "converted": true, "revenue": "40.00", "payable": false, "payout": "0.00", "cost": "0.00",
+                "profit": "40.00", "duplicate": false,
+                "dce": [
+                    "converted": true, "revenue": "40.00", "payable": false, "payout": "0.00",
+                    "conversion_rule": "connected 100 s ≥ 90 s", "payout_rule": "no publisher",
+                ],
+            ])
+            #expect(after["figures"] == [
+                "counted": "dce", "converted": false, "revenue": "0.00", "payable": false, "payout": "0.00", "cost": "0.00",
+                "profit": "0.00", "duplicate": false,
+                "dce": [
+                    "converted": false, "revenue": "0.00", "payable": false, "payout": "0.00",
+                    "conversion_rule": "connected 100 s < 120 s", "payout_rule": "no publisher",
+                ],
+            ])
             let firstBuyer = try await directory.revision(BuyerSpec.self, id: buyer.id, at: setUpAt, accountID: accountID)
             let secondBuyer = try await directory.revision(BuyerSpec.self, id: buyer.id, at: editedAt, accountID: accountID)
-            #expect(beforeRevisions["buyer"] as? String == firstBuyer?.id)
-            #expect(afterRevisions["buyer"] as? String == secondBuyer?.id)
+            let beforeRevisions = try #require(before["revisions"]?.object)
+            let afterRevisions = try #require(after["revisions"]?.object)
+            #expect(beforeRevisions["buyer"]?.string == firstBuyer?.id)
+            #expect(afterRevisions["buyer"]?.string == secondBuyer?.id)
             #expect(firstBuyer?.id != secondBuyer?.id)
-            #expect(beforeRevisions["campaign"] as? String == afterRevisions["campaign"] as? String)
+            #expect(beforeRevisions["campaign"] == afterRevisions["campaign"])
         }
     }
 }

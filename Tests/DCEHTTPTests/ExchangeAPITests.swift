@@ -19,7 +19,7 @@ import Testing
     static func post(_ client: any TestClientProtocol, _ path: String, _ body: String, key: String) async throws -> String {
         let response = try await client.execute(uri: path, method: .post, headers: .bearer(key), body: .json(body))
         try #require(response.status == .created, "\(path): \(response.text)")
-        return try #require(response.json["id"] as? String)
+        return try #require(response.value["id"]?.string)
     }
 
     static func build(_ client: any TestClientProtocol, key: String) async throws -> Exchange {
@@ -47,8 +47,8 @@ import Testing
     ) async throws {
         let shown = try await client.execute(uri: "\(path)/\(id)", method: .get, headers: auth)
         #expect(shown.status == .ok, "\(path): \(shown.text)")
-        #expect(shown.json["id"] as? String == id)
-        #expect(shown.json["created_at"] is String && shown.json["updated_at"] is String)
+        #expect(shown.value["id"]?.string == id)
+        #expect(shown.value["created_at"]?.string != nil && shown.value["updated_at"]?.string != nil)
         #expect(try spec(Spec.self, shown) == spec(Spec.self, written), "\(path) answers another spec: \(shown.text)")
     }
 
@@ -71,7 +71,7 @@ import Testing
 
             let buyers = try await client.execute(uri: "/v1/buyers", method: .get, headers: auth)
             #expect(buyers.status == .ok)
-            let listed = (buyers.json["data"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            let listed = buyers.value["data"]?.array?.compactMap { $0["name"]?.string }
             #expect(listed == ["Acme Home Insurance", "Best Auto Quotes"])
 
             // PUT replaces the whole spec: what it leaves out takes its default.
@@ -79,11 +79,11 @@ import Testing
             let replaced = try await client.execute(uri: "/v1/buyers/\(exchange.buyers.0)", method: .put, headers: auth, body: .json(renamed))
             #expect(replaced.status == .ok, "\(replaced.text)")
             #expect(try Self.spec(BuyerSpec.self, replaced) == Self.spec(BuyerSpec.self, renamed))
-            #expect(replaced.json["id"] as? String == exchange.buyers.0)
+            #expect(replaced.value["id"]?.string == exchange.buyers.0)
             let campaignRenamed = ExchangeFixtures.campaign(publisher: exchange.publisher, targets: exchange.targets, name: "Home Insurance (all vendors)")
             let campaign = try await client.execute(uri: "/v1/campaigns/\(exchange.campaign)", method: .put, headers: auth, body: .json(campaignRenamed))
             #expect(campaign.status == .ok, "\(campaign.text)")
-            #expect(campaign.json["name"] as? String == "Home Insurance (all vendors)")
+            #expect(campaign.value["name"] == "Home Insurance (all vendors)")
 
             // Deleted in the order nothing is left in use; then each is gone.
             let order = [("/v1/campaigns", exchange.campaign), ("/v1/targets", exchange.targets.0), ("/v1/targets", exchange.targets.1),
@@ -97,7 +97,7 @@ import Testing
             }
             for path in ["/v1/campaigns", "/v1/publishers", "/v1/buyers", "/v1/targets"] {
                 let empty = try await client.execute(uri: path, method: .get, headers: auth)
-                #expect((empty.json["data"] as? [Any])?.isEmpty == true, "\(path): \(empty.text)")
+                #expect(empty.value["data"] == [], "\(path): \(empty.text)")
             }
         }
     }
@@ -151,7 +151,7 @@ import Testing
             #expect(refused.status == .badRequest)
             #expect(refused.errorField == "routing[0].weight")
             let kept = try await client.execute(uri: "/v1/campaigns/\(exchange.campaign)", method: .get, headers: auth)
-            #expect(kept.json["name"] as? String == "Home Insurance (Retreaver)")
+            #expect(kept.value["name"] == "Home Insurance (Retreaver)")
 
             let malformed = try await client.execute(uri: "/v1/buyers", method: .post, headers: auth, body: .json("{\"name\": "))
             #expect(malformed.status == .badRequest)
@@ -176,7 +176,7 @@ import Testing
                 let deleted = try await client.execute(uri: "\(path)/\(id)", method: .delete, headers: auth)
                 #expect(deleted.status == .notFound, "\(path)")
                 let listed = try await client.execute(uri: path, method: .get, headers: auth)
-                #expect((listed.json["data"] as? [Any])?.isEmpty == true, "\(path)")
+                #expect(listed.value["data"] == [], "\(path)")
             }
             let replaced = try await client.execute(uri: "/v1/publishers/\(exchange.publisher)", method: .put, headers: auth,
                                                     body: .json(ExchangeFixtures.publisher))

@@ -76,12 +76,12 @@ import Testing
             let elsewhere = try await client.execute(uri: "/v1/integrations/int_nope/secret", method: .post, headers: .bearer(account.key), body: .json(""))
             // validate
             #expect(refused.status == .unauthorized)
-            #expect((refused.json["error"] as? [String: Any])?["message"] as? String
+            #expect(refused.errorMessage
                 == "this RingCentral integration has no verification token: set one with 'dce integrations set-secret' and give it to the subscription as its verificationToken")
             #expect(set.status == .ok)
-            #expect(set.json["secret"] as? String == "rc-chosen-token-0123456789")
-            #expect(listed.json["has_secret"] as? Bool == true)
-            #expect(listed.json["secret"] == nil)
+            #expect(set.value["secret"] == "rc-chosen-token-0123456789")
+            #expect(listed.value["has_secret"] == true)
+            #expect(listed.value["secret"] == nil)
             #expect(accepted.status == .ok)
             #expect(tooShort.status == .badRequest)
             #expect(tooShort.errorField == "secret")

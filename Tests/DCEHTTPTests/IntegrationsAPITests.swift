@@ -16,23 +16,23 @@ import Testing
             )
             // validate
             #expect(created.status == .created)
-            let id = try #require(created.json["id"] as? String)
-            let secret = try #require(created.json["secret"] as? String)
+            let id = try #require(created.value["id"]?.string)
+            let secret = try #require(created.value["secret"]?.string)
             #expect(secret.hasPrefix("whsec_"))
-            let url = try #require(created.json["webhook_url"] as? String)
+            let url = try #require(created.value["webhook_url"]?.string)
             #expect(url.contains("/webhooks/ringba/\(id)?token="))
-            #expect((created.json["field_mapping"] as? [String: String])?["call_id"] == "callUUID")
+            #expect(created.value["field_mapping"] == ["call_id": "callUUID"])
 
             let listed = try await client.execute(uri: "/v1/integrations", method: .get, headers: .bearer(account.key))
-            let items = try #require(listed.json["data"] as? [[String: Any]])
+            let items = try #require(listed.value["data"]?.array)
             #expect(items.count == 1)
             #expect(items[0]["secret"] == nil)
-            #expect(items[0]["has_secret"] as? Bool == true)
+            #expect(items[0]["has_secret"] == true)
             #expect(!listed.text.contains(secret))
             let shown = try await client.execute(uri: "/v1/integrations/\(id)", method: .get, headers: .bearer(account.key))
             #expect(shown.status == .ok)
             #expect(!shown.text.contains(secret))
-            #expect((shown.json["webhook_url"] as? String)?.hasSuffix("/webhooks/ringba/\(id)") == true)
+            #expect(shown.value["webhook_url"]?.string?.hasSuffix("/webhooks/ringba/\(id)") == true)
         }
     }
 

@@ -1,5 +1,6 @@
 import DCEDomain
 import DCEHTTP
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import Foundation
@@ -51,37 +52,36 @@ import Testing
                 {"campaign_id": "\(setup.campaign)", "caller": "(415) 555-0100", "dialed": "+18005550100", "tags": {"utm_source": "google"}, "call_id": "CA1"}
                 """))
             #expect(first.status == .ok)
-            let target = first.json["target"] as? [String: Any]
-            #expect(target?["id"] as? String == setup.capped)
-            #expect(target?["buyer_id"] as? String == setup.buyer)
-            #expect(target?["destination"] as? String == "+12125550101")
-            #expect(target?["ring_timeout_seconds"] as? Int == 20)
-            #expect((first.json["ringing"] as? [[String: Any]])?.count == 1)
-            #expect(first.json["fallback"] is NSNull)
-            #expect(first.json["duplicate"] as? Bool == false)
-            #expect(first.json["publisher_id"] as? String == setup.publisher, "the dialled number's publisher")
+            let target: JSONValue = [
+                "id": .string(setup.capped), "buyer_id": .string(setup.buyer), "destination": "+12125550101", "ring_timeout_seconds": 20,
+            ]
+            // publisher_id: the dialled number's publisher
+            #expect(first.value.removing("route_id", "considered") == [
+                "campaign_id": .string(setup.campaign), "publisher_id": .string(setup.publisher),
+                "target": target, "ringing": [target], "fallback": nil, "duplicate": false,
+            ])
 
             // Without campaign_id: the campaign of the dialled number. The capped target is skipped.
             let second = try await client.execute(uri: "/v1/route", method: .post, headers: auth, body: .json("""
                 {"caller": "+14155550111", "dialed": "1-800-555-0100"}
                 """))
             #expect(second.status == .ok)
-            #expect(second.json["campaign_id"] as? String == setup.campaign)
-            #expect((second.json["target"] as? [String: Any])?["destination"] as? String == "sip:west@pbx.example.com")
-            let considered = second.json["considered"] as? [[String: Any]]
-            #expect(considered?.map { $0["target_id"] as? String } == [setup.capped, setup.backup])
-            #expect(considered?.first?["reason"] as? String == "cap_daily")
-            #expect(considered?.last?["reason"] is NSNull)
+            #expect(second.value["campaign_id"]?.string == setup.campaign)
+            #expect(second.value["target"]?["destination"] == "sip:west@pbx.example.com")
+            #expect(second.value["considered"] == [
+                ["target_id": .string(setup.capped), "buyer_id": .string(setup.buyer), "reason": "cap_daily", "held_by": "target"],
+                ["target_id": .string(setup.backup), "buyer_id": .string(setup.buyer), "reason": nil],
+            ])
 
             // The same call id answers the stored decision; GET reads it back.
             let again = try await client.execute(uri: "/v1/route", method: .post, headers: auth, body: .json("""
                 {"campaign_id": "\(setup.campaign)", "caller": "+14155550100", "call_id": "CA1"}
                 """))
-            #expect(again.json["route_id"] as? String == first.json["route_id"] as? String)
-            let routeID = try #require(first.json["route_id"] as? String)
+            #expect(again.value["route_id"] == first.value["route_id"])
+            let routeID = try #require(first.value["route_id"]?.string)
             let shown = try await client.execute(uri: "/v1/routes/\(routeID)", method: .get, headers: auth)
             #expect(shown.status == .ok)
-            #expect(shown.json as NSDictionary == first.json as NSDictionary)
+            #expect(shown.value == first.value)
             let missing = try await client.execute(uri: "/v1/routes/rte_nothing", method: .get, headers: auth)
             #expect(missing.status == .notFound)
         }
@@ -99,11 +99,9 @@ import Testing
             _ = try await client.execute(uri: "/v1/route", method: .post, headers: auth, body: .json(#"{"campaign_id": "\#(setup.campaign)"}"#))
             let refused = try await client.execute(uri: "/v1/route", method: .post, headers: auth, body: .json(#"{"campaign_id": "\#(setup.campaign)"}"#))
             #expect(refused.status == .ok)
-            #expect(refused.json["target"] is NSNull)
-            #expect((refused.json["ringing"] as? [Any])?.isEmpty == true)
-            let fallback = refused.json["fallback"] as? [String: Any]
-            #expect(fallback?["action"] as? String == "voicemail")
-            #expect(fallback?["reason"] as? String == "no_eligible_target")
+            #expect(refused.value["target"] == .null)
+            #expect(refused.value["ringing"] == [])
+            #expect(refused.value["fallback"] == ["action": "voicemail", "reason": "no_eligible_target"])
         }
     }
 

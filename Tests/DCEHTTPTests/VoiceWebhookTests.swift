@@ -1,5 +1,6 @@
 import DCEDomain
 @testable import DCEHTTP
+import DCEJSON
 import DCEStorage
 import DCETestSupport
 import DCEVendors
@@ -58,16 +59,14 @@ import Testing
 
             // validate
             let shown = try await Self.theOnlyCall(client, account)
-            #expect(shown["duration_seconds"] as? Int == 95)
-            #expect(shown["status"] as? String == "completed")
-            #expect(shown["campaign_id"] as? String == exchange.campaignID)
-            #expect(shown["target_id"] as? String == exchange.targetIDs[1])
-            #expect(shown["caller_phone"] as? String == Self.caller)
-            #expect(shown["tracking_number"] as? String == Self.tracking)
-            let events = try #require(shown["events"] as? [[String: Any]])
+            #expect(shown.keeping("duration_seconds", "status", "campaign_id", "target_id", "caller_phone", "tracking_number") == [
+                "duration_seconds": 95, "status": "completed", "campaign_id": .string(exchange.campaignID),
+                "target_id": .string(exchange.targetIDs[1]), "caller_phone": .string(Self.caller), "tracking_number": .string(Self.tracking),
+            ])
+            let events = try #require(shown["events"]?.array)
             #expect(events.count == 5)
-            #expect(events.allSatisfy { $0["source"] as? String == "carrier" })
-            #expect(Set(events.compactMap { $0["type"] as? String }) == ["ringing", "dial", "status"])
+            #expect(events.allSatisfy { $0["source"] == "carrier" })
+            #expect(Set(events.compactMap { $0["type"]?.string }) == ["ringing", "dial", "status"])
         }
     }
 
@@ -119,10 +118,9 @@ import Testing
 
             // validate
             let shown = try await Self.theOnlyCall(client, account)
-            #expect(shown["recording_url"] as? String == recording)
-            #expect(shown["duration_seconds"] as? Int == 130)
-            #expect(shown["status"] as? String == "completed")
-            #expect(shown["external_call_id"] as? String == "CA120")
+            #expect(shown.keeping("recording_url", "duration_seconds", "status", "external_call_id") == [
+                "recording_url": .string(recording), "duration_seconds": 130, "status": "completed", "external_call_id": "CA120",
+            ])
         }
     }
 
@@ -363,15 +361,15 @@ import Testing
                 body: .json(#"{"kind":"twilio","name":"main","auth_token":"\#(Self.authToken)"}"#)
             )
             #expect(created.status == .created)
-            let id = try #require(created.json["id"] as? String)
+            let id = try #require(created.value["id"]?.string)
             #expect(id.hasPrefix("car_"))
-            let token = try #require(created.json["voice_url_token"] as? String)
-            #expect(created.json["auth_token"] == nil)
+            let token = try #require(created.value["voice_url_token"]?.string)
+            #expect(created.value["auth_token"] == nil)
             let listed = try await client.execute(uri: "/v1/carriers", method: .get, headers: .bearer(account.key))
             #expect(listed.status == .ok)
             #expect(!listed.text.contains(token))
             #expect(!listed.text.contains(Self.authToken))
-            #expect((listed.json["data"] as? [Any])?.count == 1)
+            #expect(listed.value["data"]?.array?.count == 1)
             let taken = try await client.execute(
                 uri: "/v1/carriers", method: .post, headers: .bearer(account.key),
                 body: .json(#"{"kind":"twilio","name":"main","auth_token":"\#(Self.authToken)"}"#)
@@ -429,12 +427,12 @@ extension VoiceWebhookTests {
     }
 
     /// `GET /v1/calls/{id}` of the account's one call, failing unless there is exactly one.
-    static func theOnlyCall(_ client: any TestClientProtocol, _ account: TestAccount) async throws -> [String: Any] {
+    static func theOnlyCall(_ client: any TestClientProtocol, _ account: TestAccount) async throws -> JSONValue {
         let list = try await client.execute(uri: "/v1/calls", method: .get, headers: .bearer(account.key))
-        let calls = try #require(list.json["data"] as? [[String: Any]])
+        let calls = try #require(list.value["data"]?.array)
         try #require(calls.count == 1, "\(list.text)")
-        let id = try #require(calls.first?["id"] as? String)
-        return try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(account.key)).json
+        let id = try #require(calls.first?["id"]?.string)
+        return try await client.execute(uri: "/v1/calls/\(id)", method: .get, headers: .bearer(account.key)).value
     }
 
     /// The real router, with the public URL carriers sign.

@@ -31,11 +31,6 @@ extension TestResponse {
     /// `#expect(response.value == ["error": [...]])`.
     var value: JSONValue { JSONValue.parse(bytes: Array(buffer: body)) ?? .null }
 
-    /// The body decoded as a JSON object.
-    var json: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]) ?? [:]
-    }
-
     var text: String { String(buffer: body) }
 
     /// `error.field` of dce's error shape.
@@ -47,6 +42,13 @@ extension TestResponse {
 extension JSONValue {
     /// A request body written from a literal.
     var body: ByteBuffer { ByteBuffer(string: text) }
+
+    /// An object with only these members (those it has), so that a test can state the part
+    /// of a large answer it is about as one value.
+    func keeping(_ keys: String...) -> JSONValue {
+        guard case .object(let members) = self else { return self }
+        return .object(members.filter { keys.contains($0.key) })
+    }
 }
 
 extension HTTPFields {

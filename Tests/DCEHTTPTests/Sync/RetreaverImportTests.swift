@@ -129,10 +129,10 @@ import Testing
             try await app.test(.router) { client in
                 let shown = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: .bearer(setup.account.key))
                 try #require(shown.status == .ok, "\(shown.text)")
-                let view = try #require(shown.json["exchange"] as? [String: Any])
-                #expect((view["campaign"] as? [String: Any])?["id"] as? String == campaign.id)
-                #expect((view["publisher"] as? [String: Any])?["id"] as? String == publisher.id)
-                #expect((view["target"] as? [String: Any])?["id"] as? String == target.id)
+                let view = try #require(shown.value["exchange"])
+                #expect(view["campaign"]?["id"]?.string == campaign.id)
+                #expect(view["publisher"]?["id"]?.string == publisher.id)
+                #expect(view["target"]?["id"]?.string == target.id)
             }
         }
     }
