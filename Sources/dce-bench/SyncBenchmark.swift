@@ -35,8 +35,9 @@ struct SyncBenchmark: AsyncParsableCommand {
             responder: CallbackResponder<BasicRequestContext> { request, _ in
                 let query = request.uri.queryParameters
                 var headers: HTTPFields = [.contentType: "application/json"]
-                // The second pass (calls updated in the window) finds nothing new.
-                guard query["sort_by"].map(String.init) != "updated_at" else {
+                // The second pass (calls updated in the window) and the account's affiliates,
+                // campaigns and targets find nothing new.
+                guard query["sort_by"].map(String.init) != "updated_at", request.uri.path.hasSuffix("/calls.json") else {
                     return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "[]")))
                 }
                 let page = query["page"].flatMap { Int(String($0)) } ?? 1

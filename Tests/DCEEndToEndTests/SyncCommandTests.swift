@@ -27,6 +27,8 @@ import Testing
         let base = Mutex("")
         let server = try await FakeVendorServer.start { request in
             guard request.query["api_key"] == "rk-secret-1" else { return .json(#"{"error":"unauthorized"}"#, status: 401) }
+            // The account's affiliates, campaigns and targets, imported after the calls: none.
+            guard request.path == "/api/v2/calls.json" else { return .json("[]") }
             if request.query["sort_by"] == "updated_at" { return .json("[]") }
             if request.query["page"] == "2" { return .json(Self.calls(["c-3"])) }
             // Retreaver writes the key into its links; dce takes it out before keeping one.
@@ -58,7 +60,8 @@ import Testing
         await database.close()
         #expect(!kept.contains { $0.contains("rk-secret-1") })
         #expect(calls == 3)
-        #expect(pages == 3)
+        // Two pages of calls, the updated calls, and the affiliates, campaigns and targets.
+        #expect(pages == 6)
         try await server.stop()
         try await created.drop()
     }
@@ -86,6 +89,7 @@ import Testing
             inFlight.withLock { $0.now += 1; $0.most = max($0.most, $0.now); $0.calls += 1 }
             try? await Task.sleep(for: .milliseconds(300))
             inFlight.withLock { $0.now -= 1 }
+            guard request.path == "/api/v2/calls.json" else { return .json("[]") }
             if request.query["sort_by"] == "updated_at" { return .json("[]") }
             let page = Int(request.query["page"] ?? "1") ?? 1
             let next = page < 3 ? ["Link": "<\(base.withLock { $0 })api/v2/calls.json?page=\(page + 1)>; rel=\"next\""] : [:]
@@ -113,7 +117,7 @@ import Testing
         #expect(calls == 6)
         // The lease let one process pull at a time.
         #expect(inFlight.withLock { $0.most } == 1)
-        #expect(inFlight.withLock { $0.calls } >= 4)
+        #expect(inFlight.withLock { $0.calls } >= 7)
         try await server.stop()
         try await created.drop()
     }

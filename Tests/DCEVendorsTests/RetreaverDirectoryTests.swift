@@ -32,11 +32,11 @@ import Testing
         #expect(page.next?.endpoint == "targets")
     }
 
-    @Test func importingIsAskedForByTrueAndRefusesAnythingElse() throws {
+    @Test func importingIsOnUnlessFalseAndRefusesAnythingElse() throws {
         func keys(_ value: String?) -> PullCredentials {
             PullCredentials(values: value.map { ["import_exchange": $0] } ?? [:], apiBaseURL: "https://retreaver.test/")
         }
-        #expect(try RetreaverPull.importsExchange(keys(nil)) == false)
+        #expect(try RetreaverPull.importsExchange(keys(nil)) == true)
         #expect(try RetreaverPull.importsExchange(keys("true")) == true)
         #expect(try RetreaverPull.importsExchange(keys("false")) == false)
         #expect(throws: VendorError.self) { try RetreaverPull.importsExchange(keys("yes please")) }

@@ -16,17 +16,17 @@ import DCEDomain
 public struct RetreaverPull: PullClient {
     public init() {}
 
-    /// `import_exchange=true` also imports the account's campaigns, affiliates and targets
-    /// after each sync (`RetreaverDirectory`).
+    /// After each sync the account's campaigns, affiliates and targets are imported too
+    /// (`RetreaverDirectory`), unless `import_exchange=false`.
     public var keys: CredentialKeys { CredentialKeys(alternatives: [["api_key", "company_id"]], optional: [Self.importKey]) }
 
     public static let importKey = "import_exchange"
 
-    /// Whether the credentials ask for the import: `true` or `false` (the default).
+    /// Whether the credentials leave the import on: `true` (the default) or `false`.
     public static func importsExchange(_ credentials: PullCredentials) throws(VendorError) -> Bool {
         switch credentials[importKey]?.trimmingWhitespace().lowercased() {
-        case nil, "", "false": return false
-        case "true": return true
+        case nil, "", "true": return true
+        case "false": return false
         case let other?: throw .invalid(importKey, "'\(other.prefix(32))' is not true or false")
         }
     }

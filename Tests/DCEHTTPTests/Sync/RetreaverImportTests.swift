@@ -10,7 +10,7 @@ import HummingbirdTesting
 import Synchronization
 import Testing
 
-/// A Retreaver integration with `import_exchange=true` imports the account's affiliates,
+/// A Retreaver integration (unless `import_exchange=false`) imports the account's affiliates,
 /// campaigns and targets after its sync, from a fake Retreaver over real HTTP on both
 /// engines. The lists are in the shapes of Retreaver's core-api-docs (source/index.html.md):
 /// "Get all Affiliates" (`{"affiliate": {"afid", "first_name", "last_name", "company_name"…}}`),
@@ -253,7 +253,7 @@ final class FakeRetreaverAccount: Sendable {
         do {
             try await TestDatabases.with(engine) { database in
                 var values = ["api_key": "retreaver-key", "company_id": "1"]
-                if importing { values[RetreaverPull.importKey] = "true" }
+                if !importing { values[RetreaverPull.importKey] = "false" }
                 let setup = try await PulledVendorSetup.make(database, vendor: RetreaverAdapter(), baseURL: server.baseURL, values: values)
                 try await body(setup, Run(account: self, setup: setup), server)
             }

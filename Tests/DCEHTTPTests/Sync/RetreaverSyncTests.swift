@@ -189,8 +189,9 @@ struct FakeRetreaver: Sendable {
         base.value = server.baseURL
         do {
             try await TestDatabases.with(engine) { database in
+                // The calls alone: importing the account's exchange is RetreaverImportTests'.
                 let setup = try await PulledVendorSetup.make(database, vendor: RetreaverAdapter(), baseURL: server.baseURL,
-                                                             values: ["api_key": "retreaver-key", "company_id": "1"])
+                                                             values: ["api_key": "retreaver-key", "company_id": "1", RetreaverPull.importKey: "false"])
                 try await body(setup, server)
             }
         } catch {
