@@ -109,7 +109,8 @@ enum PulledPageEvents {
         guard let pull = vendor.pull else { throw APIError.badRequest("vendor '\(vendor.name)' has no pull client", field: "vendor") }
         let request = kept.request
         let url = request.headers["x-dce-pull-url"] ?? ""
-        let pullRequest = PullRequest(method: request.method, url: url, endpoint: endpoint)
+        let pullRequest = PullRequest(method: request.method, url: url, body: request.headers["x-dce-pull-body"].map { Array($0.utf8) },
+                                      endpoint: endpoint)
         let response = PullResponse(status: 200, headers: request.contentType.map { ["content-type": $0] } ?? [:], body: request.body)
         // The page is read for its rows only: the next request it names is not followed, so
         // no credential is needed, and every row is in the window.

@@ -167,15 +167,24 @@ actor SyncRun {
     }
 
     /// A page as stored: the request's URL before it was authorized, with any credential
-    /// the vendor echoed into a next-page link masked all the same.
+    /// the vendor echoed into a next-page link masked all the same, and the request's own
+    /// body (a report's filters, a call list's ids), which a replay reads the page with.
     private func keptRequest(_ request: PullRequest, _ response: PullResponse) -> InboundRequest {
-        InboundRequest(
+        var headers = ["x-dce-pull-url": masked(request.url)]
+        if let body = request.body, body.count <= Self.keptRequestBodyLimit, let text = String(validating: body, as: UTF8.self) {
+            headers["x-dce-pull-body"] = masked(text)
+        }
+        return InboundRequest(
             source: adapter.source, method: request.method,
             path: "/sync/\(adapter.name)/\(integration.id)/\(request.endpoint)",
             contentType: response.headers["content-type"],
-            headers: ["x-dce-pull-url": masked(request.url)], body: response.body, receivedAt: engine.now()
+            headers: headers, body: response.body, receivedAt: engine.now()
         )
     }
+
+    /// The longest request body kept beside its page (Ringba's detail of 1000 calls is
+    /// about 40 KiB).
+    static let keptRequestBodyLimit = 256 << 10
 
     private func masked(_ url: String) -> String {
         var secrets = credentials.values.values.filter { $0.count >= 6 }

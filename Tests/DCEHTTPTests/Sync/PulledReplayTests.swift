@@ -53,6 +53,36 @@ import Testing
         }
     }
 
+    @Test(arguments: TestEngine.all)
+    func aReplayOfRingbasCallLogAndItsDetailGivesTheLedgerTheSyncGave(engine: TestEngine) async throws {
+        // Each call-log page is read again with the report request it answered, kept beside it.
+        try await FakeRingba(calls: 7, malformed: [4], detailed: true).with(engine) { setup, _ in
+            _ = try await setup.engine().sync(integrationID: setup.integration.id, window: RingbaSyncTests.window)
+            let synced = try await RouteLedger.take(setup.services, accounts: [setup.account.account.id])
+
+            let report = try await Replay(services: setup.services).run(ReplayFilter(integrationID: setup.integration.id))
+
+            #expect(try await RouteLedger.take(setup.services, accounts: [setup.account.account.id]) == synced)
+            #expect(synced.calls.count == 6)
+            #expect(synced.deadLetters.count == 1)
+            #expect(report.deadLetters == 1)
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aReplayOfRetreaversCallsGivesTheLedgerTheSyncGave(engine: TestEngine) async throws {
+        try await FakeRetreaver(calls: 8).with(engine) { setup, _ in
+            _ = try await setup.engine().sync(integrationID: setup.integration.id, window: RetreaverSyncTests.window)
+            let synced = try await RouteLedger.take(setup.services, accounts: [setup.account.account.id])
+
+            let report = try await Replay(services: setup.services).run(ReplayFilter(integrationID: setup.integration.id))
+
+            #expect(try await RouteLedger.take(setup.services, accounts: [setup.account.account.id]) == synced)
+            #expect(synced.calls.count == 8)
+            #expect(report.deadLetters == 0)
+        }
+    }
+
     /// What two ledgers share when their integrations differ: each call's vendor ids,
     /// fields and number of events (idempotency keys and arrival times name the integration
     /// and the moment).
