@@ -74,7 +74,7 @@ struct VoiceController {
         let routeID = query["route"].map(String.init)
         let attempt = query["attempt"].flatMap { Int($0) }.map { min(max($0, 1), 100) } ?? 1
         let afterFallback = query["stage"] == "fallback"
-        try await record(voice, request: request, context: context) { callback, at in
+        try await record(voice) { callback, at in
             [.wholeBody(try callback.dialEvent(attempt: afterFallback ? 0 : attempt, receivedAt: at))]
         }
         let urls = CallbackURLs(base: voice.base, campaignID: campaignID, routeID: routeID, token: voice.token)
@@ -104,7 +104,7 @@ struct VoiceController {
         let voice = try await authenticate(request, context: context, accountIDs: [found.accountID])
         let query = request.uri.queryParameters
         let targetID = query["target"].map(String.init)
-        try await record(voice, request: request, context: context) { callback, at in
+        try await record(voice) { callback, at in
             [.wholeBody(try callback.statusEvent(targetID: targetID, receivedAt: at))]
         }
         if let routeID = query["route"].map(String.init) {
@@ -128,6 +128,7 @@ struct VoiceController {
     // MARK: - A new call
 
     func newCall(_ voice: VoiceRequest, campaign: Campaign, publisherID: PublisherID?, request: Request, context: AppRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
         let callSid: String
         do { callSid = try voice.callback.callSid() } catch {
             try await deadLetter(voice, error: APIError.badRequest(error.message, field: error.field, code: error.code))
@@ -145,19 +146,24 @@ struct VoiceController {
             return try await desk.route(routeRequest, accountID: accountID, random: &random)
         }
         let answered = answer(routed, campaign: campaign, urls: urls, attempt: 1, context: context)
-        // The call's first event: who called, the number, where it was routed. Its failure
-        // is logged, never the call's: the carrier still gets where to ring.
+        // The call's first event: who called, the number, where it was routed. It shares the
+        // deadline with routing: when the ledger is slow the carrier is answered anyway and
+        // the write goes on to its end, and a failure is logged, never the call's.
         let routedCall: RoutedCall? = if case .done(let call) = routed { call } else { nil }
-        do {
-            try await record(voice, request: request, context: context) { callback, at in
-                let event = try callback.ringingEvent(
-                    campaignID: campaign.id, publisherID: routedCall?.publisherID?.rawValue ?? publisherID?.rawValue,
-                    targetID: routedCall?.ringing.first?.target.rawValue, tags: routeRequest.tags, receivedAt: at
-                )
-                return [.wholeBody(event)]
-            }
-        } catch {
-            context.logger.error("voice call not recorded", metadata: ["campaign": "\(campaign.id)", "error": "\(error)"])
+        let ringing: @Sendable (CarrierCallback, Timestamp) throws -> [IncomingEvent] = { callback, at in
+            let event = try callback.ringingEvent(
+                campaignID: campaign.id, publisherID: routedCall?.publisherID?.rawValue ?? publisherID?.rawValue,
+                targetID: routedCall?.ringing.first?.target.rawValue, tags: routeRequest.tags, receivedAt: at
+            )
+            return [.wholeBody(event)]
+        }
+        let left = max(deadline - (ContinuousClock.now - started), .zero)
+        switch await Raced.run(within: left, { [self] in try await record(voice, events: ringing) }) {
+        case .done: break
+        case .failed(let reason):
+            context.logger.error("voice call not recorded", metadata: ["campaign": "\(campaign.id)", "error": "\(reason)"])
+        case .late:
+            context.logger.warning("voice call answered before its first event was stored; the write goes on", metadata: ["campaign": "\(campaign.id)"])
         }
         return Self.twiml(answered)
     }

@@ -113,30 +113,29 @@ extension VoiceController {
         throw APIError(status: .forbidden, code: "forbidden", message: reason)
     }
 
-    /// Stores the request and appends its events to the ledger in one commit, the way every
-    /// webhook is kept; an unreadable one is kept as a dead letter and answered 400.
-    func record(
-        _ voice: VoiceRequest, request: Request, context: AppRequestContext,
-        events make: (CarrierCallback, Timestamp) throws -> [IncomingEvent]
-    ) async throws {
-        let arrival = services.ledger.announce()
-        do {
+    /// Stores the request and appends its events to the ledger in one commit through the
+    /// ingest every webhook goes through; an unreadable one is kept as a dead letter and
+    /// answered 400.
+    func record(_ voice: VoiceRequest, events make: (CarrierCallback, Timestamp) throws -> [IncomingEvent]) async throws {
+        let ingest = Ingest(services: services)
+        _ = try await ingest.accept(ingest.begin(voice.inbound, accountID: voice.accountID, label: CarrierCallback.source.rawValue)) {
             try IngestChecks.requireUTF8(voice.inbound.body)
             let events: [IncomingEvent]
             do { events = try make(voice.callback, voice.inbound.receivedAt) } catch let error as VendorError {
                 throw APIError.badRequest(error.message, field: error.field, code: error.code)
             }
             try IngestChecks.requireStorableText(events, batched: false)
-            let outcomes = try await services.ledger.append(events, accountID: voice.accountID, request: voice.inbound, arrival: arrival)
-            services.metrics.eventsIngested(source: CarrierCallback.source.rawValue, count: outcomes.count, duplicates: outcomes.filter(\.duplicate).count)
-        } catch let error as APIError where error.status.code < 500 {
-            try await deadLetter(voice, error: error, arrival: arrival)
+            return events
         }
     }
 
-    func deadLetter(_ voice: VoiceRequest, error: APIError, arrival: Arrival? = nil) async throws -> Never {
-        try await services.ledger.deadLetter(voice.inbound, accountID: voice.accountID, reason: error.message, field: error.field, arrival: arrival)
-        services.metrics.deadLettered(source: CarrierCallback.source.rawValue)
+    /// Keeps the request as a dead letter with `error`'s reason, then throws it.
+    func deadLetter(_ voice: VoiceRequest, error: APIError) async throws -> Never {
+        let ingest = Ingest(services: services)
+        try await ingest.refusingInto(ingest.begin(voice.inbound, accountID: voice.accountID, label: CarrierCallback.source.rawValue)) {
+            throw error
+        }
+        // `refusingInto` rethrows the refusal it keeps.
         throw error
     }
 }
