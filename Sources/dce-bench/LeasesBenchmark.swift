@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import DCEJSON
 import Foundation
 import NIOCore
 
@@ -124,16 +125,18 @@ struct LeasesBenchmark: AsyncParsableCommand {
         for index in firstNumber..<(firstNumber + size) { csv += "+1877\(tag)\(String(format: "%05d", index))\n" }
         _ = try await send(client, "POST", "/v1/numbers/import", body: csv, contentType: "text/csv", expect: 200)
         let id = "bench-\(tag)-\(name)-\(Int(Date().timeIntervalSince1970))"
-        let body = #"{"id_from_network": "\#(id)", "name": "dce-bench", "max_pool_size": \#(size), "lifetime_seconds": 900}"#
+        let body = JSONValue.object([
+            "id_from_network": .string(id), "name": .string("dce-bench"), "max_pool_size": .integer(size), "lifetime_seconds": .integer(900),
+        ])
         let created = try await send(client, "POST", "/api/2020-10-01/bench/advertisers/bench/advertiser_campaigns/bench/ring_pools.json",
-                                     body: body, contentType: "application/json", expect: 200)
-        guard let key = created["ring_pool_key"] as? String else { throw BenchError("the pool answer has no ring_pool_key") }
+                                     body: body.text, contentType: "application/json", expect: 200)
+        guard let key = created["ring_pool_key"]?.string else { throw BenchError("the pool answer has no ring_pool_key") }
         // Allocation runs in the background: wait until the pool is full (a large pool takes a while).
         let deadline = ContinuousClock.now + .seconds(60 + size / 100)
         while ContinuousClock.now < deadline {
             let shown = try await send(client, "GET", "/api/2020-10-01/bench/advertisers/bench/advertiser_campaigns/bench/ring_pools/\(id).json", expect: 200)
-            if shown["allocation_state"] as? String != "pending" {
-                print("pool \(id): \(shown["size"] ?? 0) numbers")
+            if shown["allocation_state"]?.string != "pending" {
+                print("pool \(id): \(shown["size"]?.text ?? "0") numbers")
                 return key
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -184,15 +187,14 @@ struct LeasesBenchmark: AsyncParsableCommand {
                     var request = HTTPClientRequest(url: "\(base)/api/v1/numbers?campaign_key=\(keys[index % keys.count])")
                     request.method = .POST
                     request.headers.add(name: "Content-Type", value: "application/json")
-                    request.body = .bytes(ByteBuffer(string: #"{"u": "\#(page)", "visitor_id": "bench-\#(index)-\#(UUID().uuidString)"}"#))
+                    request.body = .bytes(ByteBuffer(string: JSONText.object(["u": page, "visitor_id": "bench-\(index)-\(UUID().uuidString)"])))
                     do {
                         let response = try await client.execute(request, timeout: .seconds(30))
                         let body = try await response.body.collect(upTo: 1 << 20)
                         let elapsed = (ContinuousClock.now - began).seconds
                         guard response.status == .ok else { return (elapsed, nil) }
-                        let json = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
-                        let number = json?["number"] as? [String: Any]
-                        return (elapsed, number?["is_per_visitor"] as? Bool == true)
+                        guard let answer = JSONValue.parse(bytes: Array(buffer: body)) else { return (elapsed, nil) }
+                        return (elapsed, answer["number"]?["is_per_visitor"] == .bool(true))
                     } catch {
                         return ((ContinuousClock.now - began).seconds, nil)
                     }
@@ -214,7 +216,7 @@ struct LeasesBenchmark: AsyncParsableCommand {
     }
 
     @discardableResult
-    func send(_ client: HTTPClient, _ method: String, _ path: String, body: String? = nil, contentType: String? = nil, expect: Int) async throws -> [String: Any] {
+    func send(_ client: HTTPClient, _ method: String, _ path: String, body: String? = nil, contentType: String? = nil, expect: Int) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url + path)
         request.method = .RAW(value: method)
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
@@ -225,7 +227,7 @@ struct LeasesBenchmark: AsyncParsableCommand {
         guard Int(response.status.code) == expect else {
             throw BenchError("\(method) \(path) answered \(response.status.code): \(String(buffer: data))")
         }
-        return (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView)) as? [String: Any]) ?? [:]
+        return JSONValue.parse(bytes: Array(buffer: data)) ?? .null
     }
 }
 

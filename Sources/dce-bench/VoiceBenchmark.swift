@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import DCEJSON
 import DCEVendors
 import Foundation
 import NIOCore
@@ -86,25 +87,32 @@ struct VoiceBenchmark: AsyncParsableCommand {
         if let campaign, let authToken { return (campaign, authToken) }
         guard let apiKey else { throw ValidationError("--api-key is required without --campaign") }
         let run = String(UUID().uuidString.prefix(8)).lowercased()
-        func create(_ path: String, _ body: [String: Any]) async throws -> String {
+        func create(_ path: String, _ body: [String: JSONValue]) async throws -> String {
             var request = HTTPClientRequest(url: base + path)
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(apiKey)")
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            request.body = .bytes(ByteBuffer(string: JSONValue.object(body).text))
             let response = try await client.execute(request, timeout: .seconds(30))
             let bytes = try await response.body.collect(upTo: 1 << 20)
-            let answer = try JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any]
-            guard response.status == .created, let id = answer?["id"] as? String else {
+            guard response.status == .created, let id = JSONValue.parse(bytes: Array(buffer: bytes))?["id"]?.string else {
                 throw ValidationError("POST \(path) answered \(response.status.code): \(String(buffer: bytes))")
             }
             return id
         }
-        let buyer = try await create("/v1/buyers", ["name": "bench buyer \(run)", "conversion": ["min_seconds": 90, "revenue": "25.00"]])
-        let target = try await create("/v1/targets", ["name": "bench target \(run)", "buyer_id": buyer, "destination": "+12025550101"])
-        let campaign = try await create("/v1/campaigns", ["name": "bench campaign \(run)", "routing": [["target_id": target]]])
+        let buyer = try await create("/v1/buyers", [
+            "name": .string("bench buyer \(run)"), "conversion": .object(["min_seconds": .integer(90), "revenue": .string("25.00")]),
+        ])
+        let target = try await create("/v1/targets", [
+            "name": .string("bench target \(run)"), "buyer_id": .string(buyer), "destination": .string("+12025550101"),
+        ])
+        let campaign = try await create("/v1/campaigns", [
+            "name": .string("bench campaign \(run)"), "routing": .array([.object(["target_id": .string(target)])]),
+        ])
         let token = "bench-auth-token-\(run)-\(UUID().uuidString.prefix(8))"
-        _ = try await create("/v1/carriers", ["kind": "twilio", "name": "bench carrier \(run)", "auth_token": token])
+        _ = try await create("/v1/carriers", [
+            "kind": .string("twilio"), "name": .string("bench carrier \(run)"), "auth_token": .string(token),
+        ])
         return (campaign, token)
     }
 }

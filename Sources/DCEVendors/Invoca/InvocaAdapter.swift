@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import Foundation
 
 /// Invoca: transaction rows, one per call or correction of an earlier one.
@@ -17,18 +18,18 @@ public struct InvocaAdapter: VendorAdapter {
 
     public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
         func row(_ transaction: String, revenue: Int, corrects: String?) -> SimulatedDelivery {
-            var object: [String: Any] = [
-                "transaction_id": transaction, "complete_call_id": c.id, "transaction_type": "Call",
-                "calling_phone_number": c.caller, "destination_phone_number": c.destination,
-                "start_time_utc": Int64(c.startedAt.timeIntervalSince1970 * 1000), "duration": c.duration,
-                "advertiser_campaign_id_from_network": c.campaign, "affiliate_id_from_network": c.publisher,
-                "advertiser_payin_localized": String(format: "%d.%02d", revenue / 100, revenue % 100),
-                "affiliate_payout_localized": c.payout, "region": c.state,
-                "call_result_description_detail": c.answered ? "Connected" : "No Answer",
-                "tracking_number": c.tracking,
+            var object: [String: JSONValue] = [
+                "transaction_id": .string(transaction), "complete_call_id": .string(c.id), "transaction_type": .string("Call"),
+                "calling_phone_number": .string(c.caller), "destination_phone_number": .string(c.destination),
+                "start_time_utc": .integer(Int64(c.startedAt.timeIntervalSince1970 * 1000)), "duration": .integer(c.duration),
+                "advertiser_campaign_id_from_network": .string(c.campaign), "affiliate_id_from_network": .string(c.publisher),
+                "advertiser_payin_localized": .string(String(format: "%d.%02d", revenue / 100, revenue % 100)),
+                "affiliate_payout_localized": .string(c.payout), "region": .string(c.state),
+                "call_result_description_detail": .string(c.answered ? "Connected" : "No Answer"),
+                "tracking_number": .string(c.tracking),
             ]
-            if let corrects { object["corrects_transaction_id"] = corrects }
-            return SimulatedDelivery(method: "POST", query: [], headers: TrafficGenerator.jsonHeaders, body: TrafficGenerator.json(object),
+            if let corrects { object["corrects_transaction_id"] = .string(corrects) }
+            return SimulatedDelivery(method: "POST", query: [], headers: TrafficGenerator.jsonHeaders, body: TrafficGenerator.json(.object(object)),
                                      callID: c.id, stage: transaction, isRetry: false)
         }
         var list = [row("T-\(c.id)", revenue: c.revenueCents, corrects: nil)]

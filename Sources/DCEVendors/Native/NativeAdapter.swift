@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import Foundation
 
 /// dce's own events from a signed sender: the `/v1/events` body, signed with Standard Webhooks.
@@ -14,15 +15,19 @@ public struct NativeAdapter: VendorAdapter {
     public init() {}
 
     public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
-        let started: [String: Any] = ["idempotency_key": "\(c.id):started", "external_call_id": c.id, "caller_phone": c.caller,
-                                      "tracking_number": c.tracking, "status": "ringing", "call_started_at": c.iso(0),
-                                      "campaign_id": c.campaign, "occurred_at": c.iso(0)]
-        let ended: [String: Any] = ["idempotency_key": "\(c.id):ended", "external_call_id": c.id,
-                                    "status": c.answered ? "completed" : "no_answer", "duration_seconds": c.duration,
-                                    "revenue": c.money, "converted": c.converted, "occurred_at": c.iso(c.duration + 5)]
+        let started: JSONValue = .object([
+            "idempotency_key": .string("\(c.id):started"), "external_call_id": .string(c.id), "caller_phone": .string(c.caller),
+            "tracking_number": .string(c.tracking), "status": .string("ringing"), "call_started_at": .string(c.iso(0)),
+            "campaign_id": .string(c.campaign), "occurred_at": .string(c.iso(0)),
+        ])
+        let ended: JSONValue = .object([
+            "idempotency_key": .string("\(c.id):ended"), "external_call_id": .string(c.id),
+            "status": .string(c.answered ? "completed" : "no_answer"), "duration_seconds": .integer(c.duration),
+            "revenue": .string(c.money), "converted": .bool(c.converted), "occurred_at": .string(c.iso(c.duration + 5)),
+        ])
         return [started, ended].map { object in
             SimulatedDelivery(method: "POST", query: [], headers: TrafficGenerator.jsonHeaders, body: TrafficGenerator.json(object),
-                              callID: c.id, stage: object["idempotency_key"] as? String ?? "", isRetry: false)
+                              callID: c.id, stage: object["idempotency_key"]?.string ?? "", isRetry: false)
         }
     }
 }

@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import Foundation
 
 /// Retreaver: a webhook per call stage, JSON or form, answered with tags it applies to its call.
@@ -22,17 +23,16 @@ public struct RetreaverAdapter: VendorAdapter {
 
     public func simulatedDeliveries(for c: SimulatedCall) -> [SimulatedDelivery] {
         let tags: [String: String] = ["utm_source": ["google", "bing", "facebook"][c.duration % 3], "caller_state": c.state]
-        func stage(_ name: String, _ fields: [String: Any]) -> SimulatedDelivery {
-            var object: [String: Any] = ["id": c.id, "caller_number": c.caller, "dialed_number": c.tracking,
-                                         "campaign_id": c.campaign, "affiliate_id": c.publisher, "created_at": c.iso(0)]
+        func stage(_ name: String, _ fields: [String: JSONValue]) -> SimulatedDelivery {
+            var object: [String: JSONValue] = ["id": .string(c.id), "caller_number": .string(c.caller), "dialed_number": .string(c.tracking),
+                                               "campaign_id": .string(c.campaign), "affiliate_id": .string(c.publisher), "created_at": .string(c.iso(0))]
             object.merge(fields) { _, new in new }
             if c.duration % 4 == 1 {
                 // Some accounts configure Retreaver to post forms.
                 var pairs: [(String, String)] = object.compactMap { key, value -> (String, String)? in
                     switch value {
-                    case let text as String: (key, text)
-                    case let flag as Bool: (key, flag ? "true" : "false")
-                    case let number as Int: (key, String(number))
+                    case .string(let text), .number(let text): (key, text)
+                    case .bool(let flag): (key, flag ? "true" : "false")
                     default: nil
                     }
                 }
@@ -40,18 +40,18 @@ public struct RetreaverAdapter: VendorAdapter {
                 return SimulatedDelivery(method: "POST", query: [("stage", name)], headers: TrafficGenerator.formHeaders,
                                          body: TrafficGenerator.form(pairs.sorted { $0.0 < $1.0 }), callID: c.id, stage: name, isRetry: false)
             }
-            object["tags"] = tags
+            object["tags"] = .object(tags.mapValues(JSONValue.string))
             return SimulatedDelivery(method: "POST", query: [("stage", name)], headers: TrafficGenerator.jsonHeaders,
-                                     body: TrafficGenerator.json(object), callID: c.id, stage: name, isRetry: false)
+                                     body: TrafficGenerator.json(.object(object)), callID: c.id, stage: name, isRetry: false)
         }
         var list = [stage("start", [:])]
         if c.answered {
-            list.append(stage("selected", ["target_number": c.destination, "target_id": "buyer-\(c.duration % 4)"]))
-            list.append(stage("answered", ["answered_at": c.iso(5)]))
-            if c.converted { list.append(stage("timer", ["converted": true, "revenue": c.money, "payout": c.payout])) }
+            list.append(stage("selected", ["target_number": .string(c.destination), "target_id": .string("buyer-\(c.duration % 4)")]))
+            list.append(stage("answered", ["answered_at": .string(c.iso(5))]))
+            if c.converted { list.append(stage("timer", ["converted": .bool(true), "revenue": .string(c.money), "payout": .string(c.payout)])) }
         }
-        list.append(stage("always", ["status": c.answered ? "completed" : "no-answer", "duration": c.duration,
-                                     "ended_at": c.iso(c.duration + 5)]))
+        list.append(stage("always", ["status": .string(c.answered ? "completed" : "no-answer"), "duration": .integer(c.duration),
+                                     "ended_at": .string(c.iso(c.duration + 5))]))
         return list
     }
 }

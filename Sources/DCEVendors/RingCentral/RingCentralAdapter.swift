@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import Foundation
 
 /// RingCentral: telephony session notifications, authenticated by the subscription's verification token, the campaign decided by the account's numbers.
@@ -38,20 +39,20 @@ public struct RingCentralAdapter: VendorAdapter {
         var sequence = 0
         func notification(_ status: String, at offset: Int) -> SimulatedDelivery {
             sequence += 1
-            let party: [String: Any] = [
-                "id": "p-\(c.id)-1", "direction": "Inbound", "missedCall": !c.answered && status == "Disconnected",
-                "from": ["phoneNumber": c.caller, "name": "Caller"],
-                "to": ["phoneNumber": c.tracking, "name": "Sales"],
-                "status": ["code": status],
-                "uiCallInfo": ["primary": ["type": "InDIDLabel", "value": c.destination]],
-                "recordings": c.answered && status == "Answered" ? [["id": "rec-\(c.id)", "active": true]] : [],
-            ]
-            let body: [String: Any] = [
-                "uuid": "uuid-\(c.id)-\(sequence)", "event": "/restapi/v1.0/account/~/telephony/sessions",
-                "timestamp": c.iso(offset), "subscriptionId": "sub-dce",
-                "body": ["sequence": sequence, "sessionId": "s-\(c.id)", "telephonySessionId": "ts-\(c.id)",
-                         "eventTime": c.iso(offset), "parties": [party]],
-            ]
+            let party: JSONValue = .object([
+                "id": .string("p-\(c.id)-1"), "direction": .string("Inbound"), "missedCall": .bool(!c.answered && status == "Disconnected"),
+                "from": .object(["phoneNumber": .string(c.caller), "name": .string("Caller")]),
+                "to": .object(["phoneNumber": .string(c.tracking), "name": .string("Sales")]),
+                "status": .object(["code": .string(status)]),
+                "uiCallInfo": .object(["primary": .object(["type": .string("InDIDLabel"), "value": .string(c.destination)])]),
+                "recordings": .array(c.answered && status == "Answered" ? [.object(["id": .string("rec-\(c.id)"), "active": .bool(true)])] : []),
+            ])
+            let body: JSONValue = .object([
+                "uuid": .string("uuid-\(c.id)-\(sequence)"), "event": .string("/restapi/v1.0/account/~/telephony/sessions"),
+                "timestamp": .string(c.iso(offset)), "subscriptionId": .string("sub-dce"),
+                "body": .object(["sequence": .integer(sequence), "sessionId": .string("s-\(c.id)"), "telephonySessionId": .string("ts-\(c.id)"),
+                                 "eventTime": .string(c.iso(offset)), "parties": .array([party])]),
+            ])
             return SimulatedDelivery(method: "POST", query: [], headers: TrafficGenerator.jsonHeaders, body: TrafficGenerator.json(body),
                                      callID: "s-\(c.id)", stage: status.lowercased(), isRetry: false)
         }

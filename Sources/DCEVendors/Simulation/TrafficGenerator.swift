@@ -1,4 +1,5 @@
 import DCEDomain
+import DCEJSON
 import Foundation
 
 /// One HTTP delivery a simulated vendor sends to its webhook URL.
@@ -95,8 +96,9 @@ public struct TrafficGenerator: Sendable {
         return withRetries
     }
 
-    public static func json(_ object: Any) -> [UInt8] {
-        Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    /// A JSON body: keys sorted, `/` left as is.
+    public static func json(_ value: JSONValue) -> [UInt8] {
+        Array(value.text.utf8)
     }
 
     public static func form(_ pairs: [(String, String)]) -> [UInt8] {
