@@ -16,7 +16,7 @@ public struct SyncEngine: Sendable {
     let sleep: @Sendable (Duration) async throws -> Void
     let now: @Sendable () -> Timestamp
     let log: Logger
-    let extras: @Sendable (String) -> [any SyncExtra]
+    let extras: @Sendable (any VendorAdapter) -> [any SyncExtra]
 
     public init(
         services: AppServices, transport: any PullTransport, holder: String = SyncEngine.processHolder, policy: SyncPolicy = .standard,
@@ -30,7 +30,7 @@ public struct SyncEngine: Sendable {
     init(
         services: AppServices, transport: any PullTransport, holder: String, policy: SyncPolicy,
         sleep: @escaping @Sendable (Duration) async throws -> Void, now: @escaping @Sendable () -> Timestamp,
-        extras: @escaping @Sendable (String) -> [any SyncExtra]
+        extras: @escaping @Sendable (any VendorAdapter) -> [any SyncExtra]
     ) {
         self.services = services
         self.transport = transport
@@ -171,7 +171,7 @@ public struct SyncEngine: Sendable {
     }
 
     private func runExtras(_ run: SyncRun, integration: Integration, state: inout SyncState) async throws {
-        let extras = self.extras(integration.vendor)
+        let extras = self.extras(run.adapter)
         guard !extras.isEmpty else { return }
         let context = SyncContext(
             integration: integration, credentials: run.credentials, services: services, window: run.window, now: now(),

@@ -26,17 +26,15 @@ struct SyncContext: Sendable {
     let ingest: @Sendable (PullRequest, PullResponse, [PulledRow]) async throws -> SyncReport
 }
 
-/// The extras each vendor's sync runs, one line each, in the order they run.
-enum SyncExtras {
-    static let registered: [(vendor: String, extra: any SyncExtra)] = [
-        ("ringcentral", RingCentralNumbers()),
-        ("ringcentral", RingCentralSubscription()),
-        ("ringcentral", RingCentralRecordings()),
-        ("exotel", ExotelCallCompletion()),
-        ("retreaver", RetreaverExchangeImport()),
-    ]
+/// A vendor whose sync does more than pull its call log. Its adapter names its extras, in
+/// the order they run, beside them (`Extras/`): a vendor is still registered once, by its
+/// adapter in `VendorRegistry`, and one without extras needs nothing here.
+protocol SyncExtrasVendor: VendorAdapter {
+    var syncExtras: [any SyncExtra] { get }
+}
 
-    static func standard(for vendor: String) -> [any SyncExtra] {
-        registered.filter { $0.vendor == vendor }.map(\.extra)
+enum SyncExtras {
+    static func standard(for adapter: any VendorAdapter) -> [any SyncExtra] {
+        (adapter as? any SyncExtrasVendor)?.syncExtras ?? []
     }
 }

@@ -81,3 +81,7 @@ struct ExotelCallCompletion: SyncExtra {
         }
     }
 }
+
+extension ExotelAdapter: SyncExtrasVendor {
+    var syncExtras: [any SyncExtra] { [ExotelCallCompletion()] }
+}

@@ -120,3 +120,7 @@ actor ImportedTargetsBuyer {
         return buyer
     }
 }
+
+extension RetreaverAdapter: SyncExtrasVendor {
+    var syncExtras: [any SyncExtra] { [RetreaverExchangeImport()] }
+}

@@ -46,3 +46,9 @@ struct RingCentralNumbers: SyncExtra {
         if !changed.isEmpty { _ = try await inventory.importNumbers(changed, accountID: accountID) }
     }
 }
+
+extension RingCentralAdapter: SyncExtrasVendor {
+    /// The seed's set-up and downloads: numbers and their labels, the webhook subscription,
+    /// then the recordings of the calls pulled.
+    var syncExtras: [any SyncExtra] { [RingCentralNumbers(), RingCentralSubscription(), RingCentralRecordings()] }
+}
