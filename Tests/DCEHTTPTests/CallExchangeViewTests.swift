@@ -163,4 +163,41 @@ import Testing
             #expect(beforeRevisions["campaign"] == afterRevisions["campaign"])
         }
     }
+    @Test(arguments: TestEngine.all)
+    func aRepeatCallerOnACallDceDidNotRouteIsADuplicateWithinTheCampaignsWindow(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, services, account in
+            // setup: duplicates within 7 days neither billed nor paid
+            let accountID = account.account.id
+            let auth = HTTPFields.bearer(account.key)
+            let directory = services.exchange
+            let setUpAt = Timestamp(millisecondsSince1970: 1_793_491_200_000)  // 2026-11-01T00:00:00Z
+            let buyer = try await directory.create(
+                BuyerSpec(name: "Acme", conversion: ConversionRule(minimumSeconds: 90, revenue: Money(cents: 4_000))), accountID: accountID, now: setUpAt)
+            let target = try await directory.create(
+                TargetSpec(name: "East", buyerID: BuyerID(rawValue: buyer.id), destination: .number(try PhoneNumber(parsing: "+12125550101"))),
+                accountID: accountID, now: setUpAt)
+            let campaign = try await directory.create(
+                CampaignSpec(name: "Solar", routing: [RoutingEntry(targetID: TargetID(rawValue: target.id))], duplicateWindowDays: 7,
+                             externalIDs: ExternalIDs(["native": ["camp-solar"]])),
+                accountID: accountID, now: setUpAt)
+
+            // run: one caller on 5 November, again on 8 November (under the campaign's vendor id), and on 20 November
+            var callIDs: [String] = []
+            for (key, started, campaignID) in [("first", "2026-11-05T10:00:00Z", campaign.id), ("again", "2026-11-08T10:00:00Z", "camp-solar"),
+                                               ("later", "2026-11-20T10:00:00Z", campaign.id)] {
+                let posted = try await client.execute(uri: "/v1/events", method: .post, headers: auth, body: .json(Self.event(key: key, call: "call-\(key)", """
+                    "caller_phone": "+14155550100", "status": "completed", "duration_seconds": 100, "call_started_at": "\(started)",
+                    "campaign_id": "\(campaignID)", "target_id": "\(target.id)"
+                    """)))
+                callIDs.append(try #require(posted.value["call_id"]?.string, "\(posted.text)"))
+            }
+
+            // validate
+            var figures: [JSONValue] = []
+            for id in callIDs { figures.append(try #require(try await Self.exchange(of: id, client, auth)["figures"])) }
+            #expect(figures.map { $0["duplicate"] } == [false, true, false])
+            #expect(figures.map { $0["revenue"] } == ["40.00", "0.00", "40.00"])
+            #expect(figures[1]["dce"]?["conversion_rule"] == "duplicate caller within 7 days, not receivable")
+        }
+    }
 }

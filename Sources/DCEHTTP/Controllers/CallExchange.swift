@@ -34,6 +34,7 @@ struct CallExchangeJSON: Encodable, Sendable {
 struct CallExchange {
     let directory: ExchangeDirectory
     let desk: RouteDesk
+    let ledger: Ledger
 
     func describe(_ call: CallRecord, vendorIDs: [(source: Source, externalCallID: String)], accountID: AccountID) async throws -> CallExchangeJSON {
         let route = try await desk.routes(of: vendorIDs, accountID: accountID).first
@@ -63,9 +64,13 @@ struct CallExchange {
         let ids = Set([campaignID, publisherID, targetID, buyerID].compactMap { $0 })
         let names = ids.isEmpty ? [:] : try await directory.names(ids: ids, accountID: accountID)
         func ref(_ id: String?) -> EntityRefJSON? { id.map { EntityRefJSON(id: $0, name: names[$0]) } }
+        var isDuplicate = route?.duplicate ?? false
+        if route == nil, let rules, rules.duplicateWindowDays > 0, let campaignID, let caller = fields.callerPhone {
+            isDuplicate = try await calledBefore(call, caller: caller, campaignID: campaignID, days: rules.duplicateWindowDays, accountID: accountID)
+        }
         let figures = rules.map { rules in
             CallFigures.price(PricedCall(
-                status: fields.status, connectedSeconds: fields.durationSeconds, isDuplicate: route?.duplicate ?? false,
+                status: fields.status, connectedSeconds: fields.durationSeconds, isDuplicate: isDuplicate,
                 vendorRevenue: fields.revenue, vendorPayout: fields.payout, vendorConverted: fields.converted), rules: rules)
         }
         return CallExchangeJSON(
@@ -78,6 +83,15 @@ struct CallExchange {
     static func currentTarget(of route: RoutedCall, callTarget: String?) -> String? {
         if let callTarget, route.decision.route.contains(where: { $0.target.rawValue == callTarget }) { return callTarget }
         return route.ringing.last?.target.rawValue
+    }
+
+    /// Whether `caller` called the campaign (under any of its ids, from any vendor) within
+    /// `days` before `call`: a repeat caller, as routing counts one for a call dce routes.
+    private func calledBefore(_ call: CallRecord, caller: PhoneNumber, campaignID: String, days: Int, accountID: AccountID) async throws -> Bool {
+        let start = call.fields.callStartedAt ?? call.createdAt
+        var query = CallQuery(from: start.subtracting(seconds: Int64(days) * 86_400), to: start, callerPhone: caller, limit: 2)
+        query.campaignAliases = try await directory.aliases(.campaign, id: campaignID, accountID: accountID)
+        return try await ledger.calls(query, accountID: accountID).calls.contains { $0.id != call.id }
     }
 
     private func resolve(_ kind: ExchangeKind, _ id: String?, source: Source, accountID: AccountID) async throws -> String? {

@@ -40,7 +40,7 @@ struct CallsController {
         }
         let events = try await services.ledger.events(of: id, accountID: accountID)
         let vendorIDs = try await services.ledger.vendorIDs(of: id, accountID: accountID)
-        let exchange = try await CallExchange(directory: services.exchange, desk: services.routes)
+        let exchange = try await CallExchange(directory: services.exchange, desk: services.routes, ledger: services.ledger)
             .describe(call, vendorIDs: vendorIDs.map { ($0.source, $0.externalCallID) }, accountID: accountID)
         let body = CallJSON(
             call: call,
