@@ -38,6 +38,14 @@ public final class FakeVendorServer: Sendable {
             for (name, value) in answer.headers.sorted(by: { $0.key < $1.key }) {
                 if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
             }
+            if let cut = answer.cutAfter {
+                // The whole length announced, part of the body sent, then the connection dropped.
+                let sent = ByteBuffer(bytes: answer.body.prefix(cut))
+                return Response(status: .init(code: answer.status), headers: fields, body: ResponseBody(contentLength: answer.body.count) { writer in
+                    try await writer.write(sent)
+                    throw FakeVendorServerError.cutOff
+                })
+            }
             return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
         }
         var logger = Logger(label: "fake-vendor")
@@ -77,7 +85,7 @@ public final class FakeVendorServer: Sendable {
     }
 }
 
-public enum FakeVendorServerError: Error { case didNotStart }
+public enum FakeVendorServerError: Error { case didNotStart, cutOff }
 
 /// The requests a fake server received.
 private final class RequestLog: Sendable {
@@ -109,6 +117,9 @@ public struct FakeResponse: Sendable {
     public var status: Int
     public var headers: [String: String]
     public var body: [UInt8]
+    /// When set, only this many bytes of the body are sent before the connection drops
+    /// (a download that fails half-way).
+    public var cutAfter: Int?
 
     public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
         self.status = status

@@ -163,6 +163,30 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all)
+    func aRecordingCutOffHalfWayIsNeitherKeptNorLinkedAndIsFetchedWholeOnTheNextRun(engine: TestEngine) async throws {
+        var rc = FakeRingCentral(calls: 2, recorded: [1])
+        rc.cutDownloads = 5
+        try await rc.with(engine) { setup, server in
+            // run: every try of the download stops half-way
+            _ = try await setup.engine().sync(integrationID: setup.integration.id, window: Self.window)
+            try await setup.expectRecording("S-1", bytes: nil)
+            let pending = try await Recordings(database: setup.services.database).pending(integrationID: setup.integration.id, limit: 5)
+            #expect(pending.count == 1 && pending.first?.lastError != nil)
+            // No partial file is left in the folder.
+            let folder = setup.services.recordingsDirectory
+            let files = (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? []).filter { !$0.hasSuffix("/") }
+            #expect(files.allSatisfy { path in
+                var directory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &directory) && directory.boolValue
+            })
+            // run again: it arrives whole
+            _ = try await setup.engine().sync(integrationID: setup.integration.id, window: Self.window)
+            try await setup.expectRecording("S-1", bytes: FakeRingCentral.audio("R-1"))
+            #expect(await server.requests().filter { $0.path.hasSuffix("/content") }.count == 6)
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func theSubscriptionIsCreatedForTheIntegrationsWebhookThenRenewedBeforeItExpires(engine: TestEngine) async throws {
         let rc = FakeRingCentral(calls: 1, subscriptionSeconds: 3600)
         try await rc.with(engine, publicURL: "https://dce.example.com") { setup, server in
@@ -237,6 +261,8 @@ struct FakeRingCentral: Sendable {
     var revokeAfter: Int?
     var malformed: Set<Int> = []
     var failedDownloads = 0
+    /// Downloads that stop half-way, the connection dropped, after the failed ones.
+    var cutDownloads = 0
     var subscriptionSeconds = 604_800
     var misbehave: @Sendable (Int) -> Misbehaviour? = { _ in nil }
 
@@ -303,9 +329,12 @@ struct FakeRingCentral: Sendable {
                     : #", "navigation": {}"#
                 return .json(#"{"records": [\#(rows.joined(separator: ","))], "paging": {"page": \#(page), "perPage": 3}\#(next)}"#)
             case ("GET", let path) where path.hasSuffix("/content"):
-                if tally.next("download") <= failedDownloads { return .json(#"{"errorCode": "CMN-500"}"#, status: 500) }
+                let download = tally.next("download")
+                if download <= failedDownloads { return .json(#"{"errorCode": "CMN-500"}"#, status: 500) }
                 let id = path.split(separator: "/").dropLast().last.map(String.init) ?? ""
-                return FakeResponse(status: 200, headers: ["Content-Type": "audio/mpeg"], body: Self.audio(id))
+                var answer = FakeResponse(status: 200, headers: ["Content-Type": "audio/mpeg"], body: Self.audio(id))
+                if download <= failedDownloads + cutDownloads { answer.cutAfter = answer.body.count / 2 }
+                return answer
             case ("GET", "/restapi/v1.0/account/~/phone-number"):
                 return .json(#"{"records": [{"id": 1001, "phoneNumber": "+18774443333", "paymentType": "TollFree", "usageType": "CompanyNumber", "label": "+14155550100"},"#
                     + #" {"id": 1002, "phoneNumber": "+18774443334", "paymentType": "TollFree", "usageType": "CompanyNumber", "label": "old"},"#
