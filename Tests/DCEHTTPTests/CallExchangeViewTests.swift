@@ -24,6 +24,19 @@ import Testing
         return .object(figures)
     }
 
+    static let novemberFirst = Timestamp(millisecondsSince1970: 1_793_491_200_000)  // 2026-11-01T00:00:00Z
+
+    /// The buyer Acme, paying 40.00 after 90 s, and its target East, set up on 1 November 2026.
+    static func acmeEast(_ directory: ExchangeDirectory, _ accountID: AccountID) async throws
+        -> (buyer: ExchangeEntity<BuyerSpec>, target: ExchangeEntity<TargetSpec>) {
+        let buyer = try await directory.create(
+            BuyerSpec(name: "Acme", conversion: ConversionRule(minimumSeconds: 90, revenue: Money(cents: 4_000))), accountID: accountID, now: novemberFirst)
+        let target = try await directory.create(
+            TargetSpec(name: "East", buyerID: BuyerID(rawValue: buyer.id), destination: .number(try PhoneNumber(parsing: "+12125550101"))),
+            accountID: accountID, now: novemberFirst)
+        return (buyer, target)
+    }
+
     static func exchange(of callID: String, _ client: any TestClientProtocol, _ auth: HTTPFields) async throws -> JSONValue {
         let shown = try await client.execute(uri: "/v1/calls/\(callID)", method: .get, headers: auth)
         try #require(shown.status == .ok, "\(shown.text)")
@@ -117,13 +130,9 @@ import Testing
             let accountID = account.account.id
             let auth = HTTPFields.bearer(account.key)
             let directory = services.exchange
-            let setUpAt = Timestamp(millisecondsSince1970: 1_793_491_200_000)  // 2026-11-01T00:00:00Z
+            let setUpAt = Self.novemberFirst
             let editedAt = Timestamp(millisecondsSince1970: 1_794_268_800_000)  // 2026-11-10T00:00:00Z
-            let buyer = try await directory.create(
-                BuyerSpec(name: "Acme", conversion: ConversionRule(minimumSeconds: 90, revenue: Money(cents: 4_000))), accountID: accountID, now: setUpAt)
-            let target = try await directory.create(
-                TargetSpec(name: "East", buyerID: BuyerID(rawValue: buyer.id), destination: .number(try PhoneNumber(parsing: "+12125550101"))),
-                accountID: accountID, now: setUpAt)
+            let (buyer, target) = try await Self.acmeEast(directory, accountID)
             let campaign = try await directory.create(
                 CampaignSpec(name: "Solar", routing: [RoutingEntry(targetID: TargetID(rawValue: target.id))]), accountID: accountID, now: setUpAt)
             var edited = buyer.spec
@@ -163,6 +172,7 @@ import Testing
             #expect(beforeRevisions["campaign"] == afterRevisions["campaign"])
         }
     }
+
     @Test(arguments: TestEngine.all)
     func aRepeatCallerOnACallDceDidNotRouteIsADuplicateWithinTheCampaignsWindow(engine: TestEngine) async throws {
         try await TestApp.with(engine) { client, services, account in
@@ -170,16 +180,11 @@ import Testing
             let accountID = account.account.id
             let auth = HTTPFields.bearer(account.key)
             let directory = services.exchange
-            let setUpAt = Timestamp(millisecondsSince1970: 1_793_491_200_000)  // 2026-11-01T00:00:00Z
-            let buyer = try await directory.create(
-                BuyerSpec(name: "Acme", conversion: ConversionRule(minimumSeconds: 90, revenue: Money(cents: 4_000))), accountID: accountID, now: setUpAt)
-            let target = try await directory.create(
-                TargetSpec(name: "East", buyerID: BuyerID(rawValue: buyer.id), destination: .number(try PhoneNumber(parsing: "+12125550101"))),
-                accountID: accountID, now: setUpAt)
+            let (_, target) = try await Self.acmeEast(directory, accountID)
             let campaign = try await directory.create(
                 CampaignSpec(name: "Solar", routing: [RoutingEntry(targetID: TargetID(rawValue: target.id))], duplicateWindowDays: 7,
                              externalIDs: ExternalIDs(["native": ["camp-solar"]])),
-                accountID: accountID, now: setUpAt)
+                accountID: accountID, now: Self.novemberFirst)
 
             // run: one caller on 5 November, again on 8 November (under the campaign's vendor id), and on 20 November
             var callIDs: [String] = []

@@ -16,15 +16,7 @@ import Testing
     func aSlowLedgerStillGetsTheCarrierItsAnswerAndTheCallIsStoredAfter(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in
             // setup
-            var configured = AppServices(database: database, adminKey: TestApp.adminKey)
-            configured.publicURL = VoiceWebhookTests.publicURL
-            let services = configured
-            let account = try await TestAccount.make(database)
-            let fallback = RoutingFallback.number(try PhoneNumber(parsing: "+13125550199"))
-            let exchange = try await VoiceWebhookTests.Exchange.make(services, account, targets: 1, fallback: fallback)
-            let carrier = try await VoiceWebhookTests.FakeCarrier.twilio(services, account)
-            let router = Router(context: AppRequestContext.self)
-            VoiceController(services: services, deadline: .milliseconds(500)).register(on: router)
+            let (exchange, carrier, router) = try await VoiceWebhookTests.withDeadline(.milliseconds(500), database)
             // A transaction holds the ledger's tables for three seconds: every append waits behind it.
             let (began, beginning) = AsyncStream<Void>.makeStream()
             let released = Mutex(false)

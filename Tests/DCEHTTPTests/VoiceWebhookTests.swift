@@ -193,15 +193,7 @@ import Testing
     func routingThatLosesTheRaceAnswersTheFallback(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in
             // setup: a webhook whose deadline passes before any routing can finish
-            var configured = AppServices(database: database, adminKey: TestApp.adminKey)
-            configured.publicURL = Self.publicURL
-            let services = configured
-            let account = try await TestAccount.make(database)
-            let fallback = RoutingFallback.number(try PhoneNumber(parsing: "+13125550199"))
-            let exchange = try await Exchange.make(services, account, targets: 1, fallback: fallback)
-            let carrier = try await FakeCarrier.twilio(services, account)
-            let router = Router(context: AppRequestContext.self)
-            VoiceController(services: services, deadline: .zero).register(on: router)
+            let (exchange, carrier, router) = try await Self.withDeadline(.zero, database)
             // run
             try await Application(router: router).test(.router) { client in
                 let response = try await carrier.post(client, "/voice/\(exchange.campaignID)", Self.call("CA800"))
@@ -213,6 +205,22 @@ import Testing
                 #expect(try await carrier.post(client, action, Self.call("CA800") + [("DialCallStatus", "no-answer")]).text.contains("<Hangup/>"))
             }
         }
+    }
+
+    /// A one-target campaign whose fallback rings +13125550199, a Twilio carrier, and the
+    /// voice webhook answering within `deadline`.
+    static func withDeadline(_ deadline: Duration, _ database: any Database) async throws
+        -> (exchange: Exchange, carrier: FakeCarrier, router: Router<AppRequestContext>) {
+        var configured = AppServices(database: database, adminKey: TestApp.adminKey)
+        configured.publicURL = publicURL
+        let services = configured
+        let account = try await TestAccount.make(database)
+        let fallback = RoutingFallback.number(try PhoneNumber(parsing: "+13125550199"))
+        let exchange = try await Exchange.make(services, account, targets: 1, fallback: fallback)
+        let carrier = try await FakeCarrier.twilio(services, account)
+        let router = Router(context: AppRequestContext.self)
+        VoiceController(services: services, deadline: deadline).register(on: router)
+        return (exchange, carrier, router)
     }
 
     @Test func racedWorkIsLateOrFailedButNeverWaitedFor() async {
