@@ -24,10 +24,7 @@ public struct RawEventID: StringIdentifier { public let rawValue: String; public
 public struct Source: StringIdentifier {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
+    /// dce's own API (`POST /v1/events`, `/v1/route`); each vendor's source is its
+    /// adapter's, in its folder.
     public static let native: Source = "native"
-    public static let ringba: Source = "ringba"
-    public static let retreaver: Source = "retreaver"
-    public static let ringcentral: Source = "ringcentral"
-    public static let exotel: Source = "exotel"
-    public static let invoca: Source = "invoca"
 }

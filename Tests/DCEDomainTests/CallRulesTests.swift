@@ -30,7 +30,7 @@ import Testing
 
 @Suite struct CallMergeTests {
     static func event(_ key: String, at seconds: Int64, _ fields: CallFields) -> CallEvent {
-        CallEvent(source: .retreaver, externalCallID: "c1", idempotencyKey: key,
+        CallEvent(source: Source(rawValue: "retreaver"), externalCallID: "c1", idempotencyKey: key,
                   occurredAt: Timestamp(millisecondsSince1970: seconds * 1000), fields: fields)
     }
 

@@ -6,7 +6,7 @@ import Testing
     static let start = Timestamp(millisecondsSince1970: 1_705_312_800_000)
 
     static func event(_ stage: String, at seconds: Int64, _ fields: CallFields) -> CallEvent {
-        CallEvent(source: .retreaver, externalCallID: "R-1", idempotencyKey: "R-1:\(stage)", occurredAt: start.adding(seconds: seconds), type: stage, fields: fields)
+        CallEvent(source: Source(rawValue: "retreaver"), externalCallID: "R-1", idempotencyKey: "R-1:\(stage)", occurredAt: start.adding(seconds: seconds), type: stage, fields: fields)
     }
 
     @Test func everyArrivalOrderFoldsToTheSameCall() {

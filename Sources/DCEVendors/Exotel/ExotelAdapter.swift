@@ -47,3 +47,7 @@ public struct ExotelAdapter: VendorAdapter {
 extension VendorAdapter where Self == ExotelAdapter {
     public static var exotel: ExotelAdapter { ExotelAdapter() }
 }
+
+extension Source {
+    public static let exotel = ExotelAdapter.source
+}

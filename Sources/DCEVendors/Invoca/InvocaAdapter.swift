@@ -43,3 +43,7 @@ public struct InvocaAdapter: VendorAdapter {
 extension VendorAdapter where Self == InvocaAdapter {
     public static var invoca: InvocaAdapter { InvocaAdapter() }
 }
+
+extension Source {
+    public static let invoca = InvocaAdapter.source
+}

@@ -59,3 +59,7 @@ public struct RetreaverAdapter: VendorAdapter {
 extension VendorAdapter where Self == RetreaverAdapter {
     public static var retreaver: RetreaverAdapter { RetreaverAdapter() }
 }
+
+extension Source {
+    public static let retreaver = RetreaverAdapter.source
+}

@@ -66,3 +66,7 @@ public struct RingCentralAdapter: VendorAdapter {
 extension VendorAdapter where Self == RingCentralAdapter {
     public static var ringcentral: RingCentralAdapter { RingCentralAdapter() }
 }
+
+extension Source {
+    public static let ringcentral = RingCentralAdapter.source
+}

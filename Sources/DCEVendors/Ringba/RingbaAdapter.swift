@@ -45,3 +45,7 @@ public struct RingbaAdapter: VendorAdapter {
 extension VendorAdapter where Self == RingbaAdapter {
     public static var ringba: RingbaAdapter { RingbaAdapter() }
 }
+
+extension Source {
+    public static let ringba = RingbaAdapter.source
+}
