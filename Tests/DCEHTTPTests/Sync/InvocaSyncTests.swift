@@ -75,14 +75,14 @@ import Testing
             case 1: return .json(#"{"errors":{"class":"internal"}}"#, status: 500)
             case 2: return .json("{}", status: 429, headers: ["Retry-After": "4"])
             case 3:
-                try? await Task.sleep(for: .seconds(8))
+                try? await Task.sleep(for: SlowAnswer.delay)
                 return nil
             default: return nil
             }
         }) { harness, server in
             // run
             var policy = SyncPolicy.exact
-            policy.requestTimeout = .seconds(2)
+            policy.requestTimeout = SlowAnswer.timeout
             let slept = Recorder<Duration>()
             let report = try await harness.engine(policy: policy, sleep: slept.record).sync(integrationID: harness.integration.id, window: Self.window)
             let again = try await harness.engine().sync(integrationID: harness.integration.id, window: Self.window)

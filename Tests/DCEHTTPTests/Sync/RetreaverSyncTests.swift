@@ -56,7 +56,7 @@ import Testing
         }
         try await retreaver.with(engine) { setup, _ in
             var policy = SyncPolicy.exact
-            policy.requestTimeout = .seconds(2)
+            policy.requestTimeout = SlowAnswer.timeout
             // run
             let report = try await setup.engine(policy: policy).sync(integrationID: setup.integration.id, window: Self.window)
 
@@ -165,7 +165,7 @@ struct FakeRetreaver: Sendable {
             guard request.query["api_key"] == "retreaver-key" else { return .json(#"{"error": "Unauthorized"}"#, status: 401) }
             switch misbehave(number) {
             case .json(let text, let status, let headers)?: return .json(text, status: status, headers: headers)
-            case .slow?: try? await Task.sleep(for: .seconds(8))
+            case .slow?: try? await Task.sleep(for: SlowAnswer.delay)
             case nil: break
             }
             if request.query["sort_by"] == "updated_at" { return .json("[" + call(1, converted: true) + "]") }

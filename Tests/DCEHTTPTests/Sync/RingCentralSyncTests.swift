@@ -66,7 +66,7 @@ import Testing
         try await rc.with(engine) { setup, _ in
             let slept = Mutex<[Duration]>([])
             var policy = SyncPolicy.exact
-            policy.requestTimeout = .seconds(2)
+            policy.requestTimeout = SlowAnswer.timeout
             // run
             let report = try await setup.engine(policy: policy, sleep: { duration in slept.withLock { $0.append(duration) } })
                 .sync(integrationID: setup.integration.id, window: Self.window)
@@ -318,7 +318,7 @@ struct FakeRingCentral: Sendable {
                 }
                 switch misbehave(number) {
                 case .json(let text, let status, let headers)?: return .json(text, status: status, headers: headers)
-                case .slow?: try? await Task.sleep(for: .seconds(8))
+                case .slow?: try? await Task.sleep(for: SlowAnswer.delay)
                 case nil: break
                 }
                 let page = Int(request.query["page"] ?? "1") ?? 1

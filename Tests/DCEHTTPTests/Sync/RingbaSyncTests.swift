@@ -52,7 +52,7 @@ import Testing
             let slept = Mutex<[Duration]>([])
             var policy = SyncPolicy.standard
             policy.jitter = { $0 }
-            policy.requestTimeout = .seconds(2)
+            policy.requestTimeout = SlowAnswer.timeout
             // run
             let report = try await setup.engine(policy: policy, sleep: { duration in slept.withLock { $0.append(duration) } })
                 .sync(integrationID: setup.integration.id, window: Self.window)
@@ -226,7 +226,7 @@ struct FakeRingba: Sendable {
     static func answer(_ misbehaviour: Misbehaviour?) async -> FakeResponse? {
         switch misbehaviour {
         case .json(let text, let status, let headers)?: return .json(text, status: status, headers: headers)
-        case .slow?: try? await Task.sleep(for: .seconds(8))
+        case .slow?: try? await Task.sleep(for: SlowAnswer.delay)
         case nil: break
         }
         return nil

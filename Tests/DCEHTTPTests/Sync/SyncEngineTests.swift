@@ -121,11 +121,11 @@ import Testing
     func aRequestSlowerThanTheTimeoutIsRetried(engine: TestEngine) async throws {
         let calls = Counter()
         try await withToy(engine, pages: [["c1"]], before: { _ in
-            if calls.next() == 1 { try? await Task.sleep(for: .seconds(8)) }
+            if calls.next() == 1 { try? await Task.sleep(for: SlowAnswer.delay) }
             return nil
         }) { toy, server in
             var policy = SyncPolicy.exact
-            policy.requestTimeout = .seconds(2)
+            policy.requestTimeout = SlowAnswer.timeout
             let slept = Recorder<Duration>()
             let report = try await toy.engine(policy: policy, sleep: slept.record).sync(integrationID: toy.integration.id, window: ToyPages.window)
             #expect(report.rows == 1)

@@ -140,3 +140,11 @@ struct ToySetup {
         return ToySetup(services: services, account: account, integration: integration)
     }
 }
+
+/// A sync test's request timeout and a vendor answer meant to miss it, far apart: on a
+/// machine loaded by the whole suite an ordinary answer can take seconds, and only the
+/// answer meant to be late may miss the timeout.
+enum SlowAnswer {
+    static let timeout: Duration = .seconds(5)
+    static let delay: Duration = .seconds(30)
+}
