@@ -41,10 +41,13 @@ actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
     private var pending: [Job] = []
     private var drains = 0
 
-    /// `linger` replaces the engine's wait for announced writes where groups run one at a time.
-    init(database: any Database, maximumBatch: Int = 256, linger: TimeAmount? = nil, batch: Batch?) {
+    /// `linger` replaces the engine's wait for announced writes where groups run one at a time;
+    /// `oneAtATime` runs one group at a time on any engine.
+    init(database: any Database, maximumBatch: Int = 256, linger: TimeAmount? = nil, oneAtATime: Bool = false, batch: Batch?) {
         self.database = database.groupWriter
-        writing = self.database.groupWriting
+        var writing = self.database.groupWriting
+        if oneAtATime { writing.parallelism = 1 }
+        self.writing = writing
         self.maximumBatch = maximumBatch
         self.batch = batch
         gate = ArrivalGate(linger: writing.parallelism == 1 ? linger ?? writing.linger : .zero)
@@ -161,7 +164,7 @@ actor GroupCommitter<Item: Sendable, Outcome: Sendable> {
 
 extension GroupCommitter where Item == Never, Outcome == Never {
     /// A committer of closures only.
-    init(database: any Database, maximumBatch: Int = 256, linger: TimeAmount? = nil) {
-        self.init(database: database, maximumBatch: maximumBatch, linger: linger, batch: nil)
+    init(database: any Database, maximumBatch: Int = 256, linger: TimeAmount? = nil, oneAtATime: Bool = false) {
+        self.init(database: database, maximumBatch: maximumBatch, linger: linger, oneAtATime: oneAtATime, batch: nil)
     }
 }

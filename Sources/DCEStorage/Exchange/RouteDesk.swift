@@ -83,23 +83,38 @@ public enum AttemptOutcome: String, Sendable {
 ///
 /// Concurrent calls' steps share a commit (`GroupCommitter`): each runs in its own
 /// savepoint after the ones before it in the group, so each counts what they stored, and
-/// a burst of calls costs one commit and one sync instead of one each.
+/// a burst of calls costs one commit and one sync instead of one each. On PostgreSQL an
+/// account's steps always go to the same one of a few committers, each running one group
+/// at a time: a burst for one account is one group under one lock and one commit, instead
+/// of several groups on several connections queueing for the account's lock and each
+/// committing under it, while other accounts' calls route alongside.
 public struct RouteDesk: Sendable {
     let database: any Database
     let directory: ExchangeDirectory
     let places: any CallerPlaces
-    let committer: GroupCommitter<Never, Never>
+    let committers: [GroupCommitter<Never, Never>]
+
+    /// Committers on PostgreSQL: accounts routing at once without waiting for each other.
+    static let lanes = 6
 
     public init(database: any Database, directory: ExchangeDirectory, places: any CallerPlaces) {
         self.database = database
         self.directory = directory
         self.places = places
-        committer = GroupCommitter(database: database)
+        committers = database.engine == .postgres
+            ? (0..<Self.lanes).map { _ in GroupCommitter(database: database, oneAtATime: true) }
+            : [GroupCommitter(database: database)]
     }
 
-    /// Runs `body` as one write of a commit group; returns once the group is durable.
-    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await committer.submit(body)
+    /// Runs `body` as one write of a commit group of `accountID`'s lane; returns once the
+    /// group is durable.
+    func write<T: Sendable>(_ accountID: AccountID, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await committers[Self.lane(of: accountID, among: committers.count)].submit(body)
+    }
+
+    /// The same lane for an account on every call of this process.
+    static func lane(of accountID: AccountID, among count: Int) -> Int {
+        Int(UInt(bitPattern: accountID.rawValue.hashValue) % UInt(max(count, 1)))
     }
 
     /// Routes a call. Throws only when the campaign cannot be read (`ExchangeError.notFound`
@@ -140,7 +155,7 @@ public struct RouteDesk: Sendable {
             rules[buyer.id.rawValue] = snapshot.buyers[buyer.id]?.spec.conversion
         }
         let routeID = Self.newRouteID()
-        return try await write { sql in
+        return try await write(accountID) { sql in
             try await Self.lock(accountID, engine: engine, on: sql)
             if let externalCallID = request.externalCallID,
                let stored = try await Self.load(where: Self.byExternalID(request.source, externalCallID), accountID: accountID, on: sql) {
@@ -188,7 +203,7 @@ public struct RouteDesk: Sendable {
                                 duplicateWindowDays: campaign.spec.duplicateWindowDays),
             duplicate: false)
         do {
-            try await write { sql in
+            try await write(accountID) { sql in
                 try await Self.insert(routed, request: request, accountID: accountID, buyerRules: [:], fallbackAction: campaign.spec.fallback,
                                       simultaneousRing: campaign.spec.simultaneousRing, on: sql)
             }
@@ -217,7 +232,7 @@ public struct RouteDesk: Sendable {
         }
         let engine = database.engine
         let places = self.places
-        return try await write { sql in
+        return try await write(accountID) { sql in
             try await Self.lock(accountID, engine: engine, on: sql)
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             // Already answered or already given its fallback: a late or repeated callback changes nothing.
@@ -262,7 +277,7 @@ public struct RouteDesk: Sendable {
     /// The call was answered: by `target` when the carrier says which, else by the first
     /// target ringing. Others still ringing are cancelled.
     public func connected(routeID: String, accountID: AccountID, at: Timestamp, target: TargetID? = nil) async throws {
-        try await write { sql in
+        try await write(accountID) { sql in
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             let open = stored.attempts.filter { $0.endedAt == nil }
             guard !open.contains(where: { $0.connectedAt != nil }),
@@ -284,7 +299,7 @@ public struct RouteDesk: Sendable {
     /// seconds (`durationSeconds`, else the time since it connected); a later call with a
     /// duration (a late status callback) decides again.
     public func ended(routeID: String, accountID: AccountID, at: Timestamp, durationSeconds: Int?) async throws {
-        try await write { sql in
+        try await write(accountID) { sql in
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             if let answered = stored.attempts.first(where: { $0.connectedAt != nil }), let connectedAt = answered.connectedAt {
                 // A repeated end without a duration measures to the first end, not to now.
