@@ -51,7 +51,7 @@ struct Ingest {
     }
 
     /// Appends events already read, with their request, and counts them.
-    func append(_ events: [IncomingEvent], _ delivery: Delivery, refusedRows: [RowRefusal] = []) async throws -> [AppendOutcome] {
+    func append(_ events: [IncomingEvent], _ delivery: Delivery, refusedRows: [DeadLetterReason] = []) async throws -> [AppendOutcome] {
         let outcomes = try await services.ledger.append(events, accountID: delivery.accountID, request: delivery.request,
                                                         refusedRows: refusedRows, arrival: delivery.arrival)
         if !refusedRows.isEmpty { services.metrics.deadLettered(source: delivery.label, count: refusedRows.count) }

@@ -50,37 +50,31 @@ final class KeptRequestReader {
     func read(_ kept: KeptRequest) async throws -> ReplayReading {
         do {
             try IngestChecks.requireUTF8(kept.request.body)
-            if let page = try await pulledPage(kept) { return page }
-            return .events(try await events(kept))
+            return try await reading(kept)
         } catch let error as APIError where error.status.code < 500 {
             return .refused(reason: error.message, field: error.field)
         }
     }
 
-    private func events(_ kept: KeptRequest) async throws -> [IncomingEvent] {
+    private func reading(_ kept: KeptRequest) async throws -> ReplayReading {
         let request = kept.request
         let (path, query) = Self.split(request.path)
         let parts = path.split(separator: "/").map(String.init)
         switch parts.first {
         case "v1" where parts == ["v1", "events"]:
-            return try EventsController.events(request.body, receivedAt: request.receivedAt).events
+            return .events(try EventsController.events(request.body, receivedAt: request.receivedAt).events)
         case "api" where parts == ["api", "ribbon", "log-call"]:
-            return try await ribbon.events(kept)
+            return .events(try await ribbon.events(kept))
         case "webhooks" where parts.count == 3:
             let (vendor, integration) = try await addressed(kept, vendor: parts[1], integrationID: parts[2])
-            return try await webhooks.events(vendor, of: request, query: FlatFields.form(query).values, integration: integration)
+            return .events(try await webhooks.events(vendor, of: request, query: FlatFields.form(query).values, integration: integration))
+        case "sync" where parts.count == 4:
+            let (vendor, integration) = try await addressed(kept, vendor: parts[1], integrationID: parts[2])
+            let read = try await PulledPageEvents.read(kept, vendor: vendor, integration: integration, endpoint: parts[3], services: services)
+            return .page(events: read.events, refusedRows: read.refusals)
         default:
             throw APIError.badRequest("no route reads \(request.method) \(path)", field: "path")
         }
-    }
-
-    /// A pulled page's reading, or nil for a request of another route.
-    private func pulledPage(_ kept: KeptRequest) async throws -> ReplayReading? {
-        let parts = Self.split(kept.request.path).path.split(separator: "/").map(String.init)
-        guard parts.count == 4, parts[0] == "sync" else { return nil }
-        let (vendor, integration) = try await addressed(kept, vendor: parts[1], integrationID: parts[2])
-        let read = try await PulledPageEvents.read(kept, vendor: vendor, integration: integration, endpoint: parts[3], services: services)
-        return .page(events: read.events, refusedRows: read.refusals)
     }
 
     private func addressed(_ kept: KeptRequest, vendor name: String, integrationID: String) async throws -> (any VendorAdapter, Integration) {

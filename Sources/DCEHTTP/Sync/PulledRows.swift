@@ -9,7 +9,7 @@ import DCEVendors
 /// read as it was pulled.
 struct PulledRows {
     var events: [IncomingEvent] = []
-    var refusals: [RowRefusal] = []
+    var refusals: [DeadLetterReason] = []
 
     static func read(_ rows: [PulledRow], vendor: any VendorAdapter, accountID: AccountID, lookups: WebhookLookups) async throws -> PulledRows {
         var read = PulledRows()
@@ -18,7 +18,7 @@ struct PulledRows {
             case .success(let items):
                 for item in items { read.events.append(try await read.incoming(item, row: row, vendor: vendor, accountID: accountID, lookups: lookups)) }
             case .failure(let error):
-                read.refusals.append(RowRefusal(reason: "row \(index + 1) of the page: \(error.message)", field: error.field))
+                read.refusals.append(DeadLetterReason(reason: "row \(index + 1) of the page: \(error.message)", field: error.field))
             }
         }
         return read

@@ -18,10 +18,10 @@ final class AppendItem: Sendable {
     /// requests again without a second copy of their bodies); nil stores it with the group.
     let storedRequestID: String?
     /// Rows of a pulled page that could not be read: each a dead letter of the request.
-    let refusedRows: [RowRefusal]
+    let refusedRows: [DeadLetterReason]
 
     init(events: [IncomingEvent], accountID: AccountID, request: InboundRequest, storedRequestID: String? = nil,
-         refusedRows: [RowRefusal] = []) {
+         refusedRows: [DeadLetterReason] = []) {
         self.events = events
         self.accountID = accountID
         self.request = request

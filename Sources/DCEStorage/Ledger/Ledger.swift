@@ -31,7 +31,7 @@ public struct Ledger: Sendable {
     /// Returns only after the commit: the caller may acknowledge the request.
     /// `refusedRows`: rows of a pulled page that could not be read, kept in the same commit
     /// as dead letters of the request, so that a replay reads them again with the page.
-    public func append(_ events: [IncomingEvent], accountID: AccountID, request: InboundRequest, refusedRows: [RowRefusal] = [],
+    public func append(_ events: [IncomingEvent], accountID: AccountID, request: InboundRequest, refusedRows: [DeadLetterReason] = [],
                        arrival: Arrival? = nil) async throws -> [AppendOutcome] {
         try await committer.submit(AppendItem(events: events, accountID: accountID, request: request, refusedRows: refusedRows), arrival: arrival)
     }
@@ -177,8 +177,9 @@ extension Ledger {
     }
 }
 
-/// A row of a pulled page that cannot be read, and why: a dead letter of its page.
-public struct RowRefusal: Sendable, Hashable {
+/// Why a request that cannot be read, or a row of a pulled page that cannot, is kept as a
+/// dead letter of the request.
+public struct DeadLetterReason: Sendable, Hashable {
     public var reason: String
     public var field: String?
 

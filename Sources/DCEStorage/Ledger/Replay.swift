@@ -7,7 +7,7 @@ public enum ReplayReading: Sendable {
     case events([IncomingEvent])
     /// A pulled page: the events of the rows read, and the rows that still cannot be read,
     /// each a dead letter of the page again.
-    case page(events: [IncomingEvent], refusedRows: [RowRefusal])
+    case page(events: [IncomingEvent], refusedRows: [DeadLetterReason])
     /// Refused as bad input: it stays (or becomes) a dead letter with this reason.
     case refused(reason: String, field: String?)
 }
@@ -57,20 +57,14 @@ extension Ledger {
             var report = ReplayReport()
             var touched: Set<CallID> = []
             for (kept, reading) in replayed {
-                let (events, refusedRows): ([IncomingEvent], [RowRefusal])
+                let (events, refusedRows): ([IncomingEvent], [DeadLetterReason])
                 switch reading {
                 case .events(let read):
                     (events, refusedRows) = (read, [])
                 case .page(let read, let refused):
                     (events, refusedRows) = (read, refused)
                 case .refused(let reason, let field):
-                    report.deadLetters += 1
-                    try await sql.raw("""
-                        INSERT INTO dead_letters (id, account_id, request_id, source, received_at, reason, field)
-                        VALUES (\(bind: ids.next("dl")), \(bind: kept.accountID.rawValue), \(bind: kept.id), \(bind: kept.request.source.rawValue),
-                                \(bind: kept.request.receivedAt.millisecondsSince1970), \(bind: reason), \(bind: field))
-                        """).run()
-                    continue
+                    (events, refusedRows) = ([], [DeadLetterReason(reason: reason, field: field)])
                 }
                 if kept.wasDeadLetter, refusedRows.isEmpty { report.revived += 1 }
                 report.deadLetters += refusedRows.count

@@ -129,8 +129,11 @@ public enum RingbaCallLog {
         _ value: JSONValue, integration: IntegrationProfile, receivedAt: Timestamp
     ) throws(VendorError) -> VendorEvent {
         guard case .object(let object) = value else { throw VendorError(field: nil, message: "a call-log row must be an object") }
-        let row = read(object)
-        let stored = JSONBody.text(value)
+        return try event(read(object), stored: JSONBody.text(value), integration: integration, receivedAt: receivedAt)
+    }
+
+    /// A row already read (`read`) as a call event; `stored` is its JSON as sent.
+    static func event(_ row: Row, stored: String, integration: IntegrationProfile, receivedAt: Timestamp) throws(VendorError) -> VendorEvent {
         let call: (id: String, fields: CallFields)
         do throws(VendorError) { call = try map(row, integration: integration, snapshot: stored) } catch {
             throw CallSnapshot.locate(error, at: row.columnsPath)

@@ -1,4 +1,3 @@
-import DCEJSON
 import DCEDomain
 
 /// A detailed call-log row's `events[]` (Ringba's "Get Details About Specific Calls",
@@ -18,12 +17,12 @@ enum RingbaCallTimeline {
         "payoutcall": .payout, "callrecordingmigrated": .recording,
     ]
 
-    /// The stage events of `object`, one row whose snapshot `RingbaCallLog.event` read as
+    /// The stage events of a row's `timeline`, whose snapshot `RingbaCallLog.event` read as
     /// `call`. The first event of each stage counts, as the first pixel of a stage does.
-    static func events(_ object: [String: JSONValue], call: CallEvent, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
+    static func events(_ timeline: [RingbaCallLog.Row.Event], call: CallEvent, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent] {
         var events: [VendorEvent] = []
         var seen: Set<Stage> = []
-        for event in RingbaCallLog.read(object).timeline {
+        for event in timeline {
             guard let stage = stages[event.name.lowercased()], seen.insert(stage).inserted else { continue }
             let read: (fields: CallFields, at: Timestamp?)
             do throws(VendorError) { read = try fields(stage, FlatFields(event.members), call: call.fields) } catch {

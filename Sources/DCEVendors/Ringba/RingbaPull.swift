@@ -124,7 +124,7 @@ public struct RingbaPull: PullClient {
         let account = Self.pathSegment(credentials["account_id"] ?? "")
         var url = credentials.apiBaseURL + account + "/calllogs/detail"
         if let following {
-            let page = try Self.paging(following)
+            let page = try Self.callLogBody(following).page
             url += "#" + String(decoding: FormEncoding.body([("offset", String(page.offset)), ("size", String(page.size))]), as: UTF8.self)
         }
         return PullRequest(
@@ -146,9 +146,7 @@ public struct RingbaPull: PullClient {
         } catch {
             throw VendorError(field: error.field, message: "the detail request's following page: \(error.message)", code: error.code)
         }
-        guard let sent = firstRequest(window: window, credentials: credentials).body, case .object(var body)? = JSONValue.parse(bytes: sent) else {
-            throw VendorError(field: nil, message: "the call-log request has no JSON body to page from")
-        }
+        var (body, _) = try Self.callLogBody(firstRequest(window: window, credentials: credentials))
         body["offset"] = .integer(Int64(offset))
         body["size"] = .integer(Int64(size))
         return callLogRequest(credentials: credentials, body: body)
@@ -180,11 +178,12 @@ public struct RingbaPull: PullClient {
             return PulledRow(payload: text, outcome: .failure(VendorError(field: path, message: "\(path) must be a call-log row (an object)")))
         }
         do throws(VendorError) {
-            var read = try RingbaCallLog.event(item, integration: integration, receivedAt: fallbackTime)
+            let row = RingbaCallLog.read(object)
+            var read = try RingbaCallLog.event(row, stored: text, integration: integration, receivedAt: fallbackTime)
             read.event.idempotencyKey = PulledRowKey.make(
                 RingbaAdapter.source, integration: integration.id, callID: read.event.externalCallID, row: text
             )
-            let stages = detailed ? try RingbaCallTimeline.events(object, call: read.event, integration: integration) : []
+            let stages = detailed ? try RingbaCallTimeline.events(row.timeline, call: read.event, integration: integration) : []
             return PulledRow(payload: text, outcome: .success([read] + stages))
         } catch {
             return PulledRow(payload: text, outcome: .failure(CallSnapshot.locate(error, at: path)))
@@ -203,11 +202,7 @@ public struct RingbaPull: PullClient {
         return next
     }
 
-    /// Where a call-log request starts and how many rows it asks for.
-    static func paging(_ request: PullRequest) throws(VendorError) -> (offset: Int, size: Int) {
-        try callLogBody(request).page
-    }
-
+    /// A call-log request's body, and where it starts and how many rows it asks for.
     static func callLogBody(_ request: PullRequest) throws(VendorError) -> (body: [String: JSONValue], page: (offset: Int, size: Int)) {
         guard let sent = request.body, case .object(let body)? = JSONValue.parse(bytes: sent) else {
             throw VendorError(field: nil, message: "the call-log request has no JSON body to page from")
