@@ -45,8 +45,8 @@ import Glibc
 
     @Test func aHalfSentRequestIsClosedAfterTheIdleTimeout() async throws {
         let created = try await TestDatabases.create(.sqlite)
-        let server = try DCEProcess(database: created.location, arguments: ["--idle-timeout", "1"])
-        defer { _ = server.terminate() }
+        let server = try await DCEProcess(database: created.location, arguments: ["--idle-timeout", "1"])
+        defer { server.stop() }
         let slow = try RawConnection(port: server.port)
         slow.send("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le")
         // The server closes it (an empty read) instead of holding it open.
@@ -57,8 +57,8 @@ import Glibc
 
     @Test func pastTheConnectionLimitANewConnectionWaitsForOneToClose() async throws {
         let created = try await TestDatabases.create(.sqlite)
-        let server = try DCEProcess(database: created.location, arguments: ["--max-connections", "2", "--idle-timeout", "30"])
-        defer { _ = server.terminate() }
+        let server = try await DCEProcess(database: created.location, arguments: ["--max-connections", "2", "--idle-timeout", "30"])
+        defer { server.stop() }
         var holders = [try RawConnection(port: server.port), try RawConnection(port: server.port)]
         // Both are accepted: each answers a request.
         for holder in holders {

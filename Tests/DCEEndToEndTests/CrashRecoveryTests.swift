@@ -14,14 +14,14 @@ import Testing
         let created = try await TestDatabases.create(engine)
         defer { Task { try? await created.drop() } }
         let database = ["--database", created.location.connectionString]
-        let account = try DCEProcess.run(["accounts", "create", "acme"] + database)
+        let account = try await DCEProcess.run(["accounts", "create", "acme"] + database)
         #expect(account.status == 0, "\(account.stderr)")
-        let issued = try DCEProcess.run(["keys", "create", "--account", "acme"] + database)
+        let issued = try await DCEProcess.run(["keys", "create", "--account", "acme"] + database)
         #expect(issued.status == 0, "\(issued.stderr)")
         let key = issued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(key.hasPrefix("dce_"))
 
-        let server = try DCEProcess(database: created.location)
+        let server = try await DCEProcess(database: created.location)
         let acknowledged = Acknowledged()
 
         // run: 6 clients post until the server is killed after 150 acknowledgements.
@@ -44,13 +44,13 @@ import Testing
             }
             group.addTask {
                 while await acknowledged.count < 150 { try await Task.sleep(for: .milliseconds(5)) }
-                server.kill()
+                await server.kill()
             }
             try await group.waitForAll()
         }
 
         // validate: restart on the same database and find every acknowledged event once.
-        let restarted = try DCEProcess(database: created.location)
+        let restarted = try await DCEProcess(database: created.location)
         var external: [String] = []
         var cursor: String?
         repeat {
@@ -70,7 +70,7 @@ import Testing
         let retry = try await HTTP.request(.POST, restarted.baseURL + "/v1/events", key: key,
                                            body: #"{"idempotency_key": "\#(acked.first!)", "external_call_id": "\#(acked.first!)"}"#)
         #expect(retry.value["duplicate"] == true)
-        _ = restarted.terminate()
+        await restarted.terminate()
     }
 }
 

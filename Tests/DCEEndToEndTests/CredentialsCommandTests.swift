@@ -11,18 +11,18 @@ import Testing
         let database = created.location.connectionString
         let key = ["DCE_SECRET_KEY": String(repeating: "7e", count: 32)]
         let token = "tok-never-printed-5521"
-        #expect(try DCEProcess.run(["accounts", "create", "acme", "--database", database]).status == 0)
-        let added = try DCEProcess.run(["integrations", "add", "--account", "acme", "--vendor", "invoca", "--name", "main", "--database", database])
+        #expect(try await DCEProcess.run(["accounts", "create", "acme", "--database", database]).status == 0)
+        let added = try await DCEProcess.run(["integrations", "add", "--account", "acme", "--vendor", "invoca", "--name", "main", "--database", database])
         let id = try #require(added.stdout.split(separator: "\n").first { $0.hasPrefix("id\t") }?.split(separator: "\t").last.map(String.init))
         let set = ["integrations", "credentials", id, "--set", "network_id=N1", "--set", "oauth_token=\(token)", "--database", database]
 
         // run
-        let keyless = try DCEProcess.run(set)
-        let stored = try DCEProcess.run(set + ["--api-base-url", "http://127.0.0.1:9/v2/", "--sync-interval", "900"], environment: key)
-        let unknown = try DCEProcess.run(set + ["--set", "region=eu"], environment: key)
-        let badURL = try DCEProcess.run(set + ["--api-base-url", "ftp://example.com/"], environment: key)
-        let badInterval = try DCEProcess.run(set + ["--sync-interval", "5"], environment: key)
-        let wrongKey = try DCEProcess.run(set, environment: ["DCE_SECRET_KEY": "not-hex-\(token)"])
+        let keyless = try await DCEProcess.run(set)
+        let stored = try await DCEProcess.run(set + ["--api-base-url", "http://127.0.0.1:9/v2/", "--sync-interval", "900"], environment: key)
+        let unknown = try await DCEProcess.run(set + ["--set", "region=eu"], environment: key)
+        let badURL = try await DCEProcess.run(set + ["--api-base-url", "ftp://example.com/"], environment: key)
+        let badInterval = try await DCEProcess.run(set + ["--sync-interval", "5"], environment: key)
+        let wrongKey = try await DCEProcess.run(set, environment: ["DCE_SECRET_KEY": "not-hex-\(token)"])
 
         // validate
         #expect(keyless.status != 0 && keyless.stderr.contains("DCE_SECRET_KEY"))

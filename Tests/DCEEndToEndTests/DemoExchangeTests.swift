@@ -15,8 +15,8 @@ import Testing
         // setup
         let created = try await TestDatabases.create(.sqlite)
         defer { Task { try? await created.drop() } }
-        let server = try DCEProcess(database: created.location, arguments: ["--demo", "--demo-calls", "240"], environment: ["DCE_ADMIN_KEY": Self.adminKey])
-        defer { _ = server.terminate() }
+        let server = try await DCEProcess(database: created.location, arguments: ["--demo", "--demo-calls", "240"], environment: ["DCE_ADMIN_KEY": Self.adminKey])
+        defer { server.stop() }
         let issued = try await HTTP.request(.POST, server.baseURL + "/v1/admin/accounts/demo/keys", key: Self.adminKey, body: #"{"label": "test"}"#)
         let key = try #require(issued.value["key"]?.string, "\(issued.value)")
 

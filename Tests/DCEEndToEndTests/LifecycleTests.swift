@@ -5,20 +5,20 @@ import Foundation
 import Testing
 
 @Suite struct LifecycleTests {
-    @Test func aWrongSettingFailsFastNamingTheKey() throws {
-        let port = try DCEProcess.run(["serve"], environment: ["DCE_PORT": "eighty"])
+    @Test func aWrongSettingFailsFastNamingTheKey() async throws {
+        let port = try await DCEProcess.run(["serve"], environment: ["DCE_PORT": "eighty"])
         #expect(port.status != 0)
         #expect(port.stderr.contains("DCE_PORT"))
 
-        let database = try DCEProcess.run(["migrate"], environment: ["DATABASE_URL": "mysql://localhost/dce"])
+        let database = try await DCEProcess.run(["migrate"], environment: ["DATABASE_URL": "mysql://localhost/dce"])
         #expect(database.status != 0)
         #expect(database.stderr.contains("DATABASE_URL"))
 
-        let level = try DCEProcess.run(["migrate", "--log-level", "loud"])
+        let level = try await DCEProcess.run(["migrate", "--log-level", "loud"])
         #expect(level.status != 0)
         #expect(level.stderr.contains("--log-level"))
 
-        let admin = try DCEProcess.run(["serve"], environment: ["DCE_ADMIN_KEY": "short"])
+        let admin = try await DCEProcess.run(["serve"], environment: ["DCE_ADMIN_KEY": "short"])
         #expect(admin.status != 0)
         #expect(admin.stderr.contains("DCE_ADMIN_KEY"))
     }
@@ -26,23 +26,23 @@ import Testing
     @Test func sigtermDrainsAndExitsCleanly() async throws {
         let created = try await TestDatabases.create(.sqlite)
         defer { Task { try? await created.drop() } }
-        let server = try DCEProcess(database: created.location)
+        let server = try await DCEProcess(database: created.location)
         let health = try await HTTP.request(.GET, server.baseURL + "/health")
         #expect(health.status == 200)
-        #expect(server.terminate() == 0)
+        #expect(await server.terminate() == 0)
         // The database was closed cleanly: it opens and migrates again at once.
-        let migrate = try DCEProcess.run(["migrate", "--database", created.location.connectionString])
+        let migrate = try await DCEProcess.run(["migrate", "--database", created.location.connectionString])
         #expect(migrate.status == 0, "\(migrate.stderr)")
     }
 
     @Test func theDemoFillsAMonthOfCallsAndPrintsHowToSignIn() async throws {
         let created = try await TestDatabases.create(.sqlite)
         defer { Task { try? await created.drop() } }
-        let server = try DCEProcess(database: created.location, arguments: ["--demo", "--demo-calls", "400"])
+        let server = try await DCEProcess(database: created.location, arguments: ["--demo", "--demo-calls", "400"])
         let page = try await HTTP.request(.GET, server.baseURL + "/v1/admin/accounts")
         #expect(page.status == 401)
-        #expect(server.terminate() == 0)
-        let restarted = try DCEProcess.run(["keys", "list", "--account", "demo", "--database", created.location.connectionString])
+        #expect(await server.terminate() == 0)
+        let restarted = try await DCEProcess.run(["keys", "list", "--account", "demo", "--database", created.location.connectionString])
         #expect(restarted.stdout.contains("demo"))
     }
 }

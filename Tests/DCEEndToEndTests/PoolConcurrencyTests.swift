@@ -7,63 +7,6 @@ import Foundation
 import NIOCore
 import Testing
 
-/// A `dce serve` process of the built binary, on a database of the test's choosing.
-final class DCEServer: @unchecked Sendable {
-    let process = Process()
-    let baseURL: String
-
-    static var binary: URL {
-        // Tests/DCEEndToEndTests/<this file> → package root
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/dce")
-    }
-
-    init(database: DatabaseLocation) async throws {
-        let url: String = switch database {
-        case .sqlite(let path): "sqlite://\(path)"
-        case .postgres(let url): url
-        }
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--port", "0", "--database", url, "--log-level", "warning"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let handle = output.fileHandleForReading
-        // Reads stdout until the "listening on" line, on a thread of its own (reads block).
-        let found: String? = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var text = ""
-                var resumed = false
-                // Keeps reading after the address is found, so the server never blocks on a full pipe.
-                while true {
-                    let data = handle.availableData
-                    if data.isEmpty { break }
-                    guard !resumed else { continue }
-                    text += String(decoding: data, as: UTF8.self)
-                    if let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
-                        continuation.resume(returning: String(text[range]))
-                        resumed = true
-                    }
-                }
-                if !resumed { continuation.resume(returning: nil) }
-            }
-        }
-        guard let found else {
-            process.terminate()
-            throw ServerDidNotStart()
-        }
-        baseURL = found
-    }
-
-    struct ServerDidNotStart: Error {}
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
-    }
-}
-
 @Suite(.serialized) struct PoolConcurrencyTests {
     /// A pool of `size` numbers, made directly in the database; returns its key.
     static func preparePool(_ location: DatabaseLocation, size: Int) async throws -> (key: String, account: AccountID) {
@@ -91,7 +34,7 @@ final class DCEServer: @unchecked Sendable {
     }
 
     /// Fires `count` number requests spread over `servers`, all at once; returns the leased numbers.
-    static func storm(_ servers: [DCEServer], key: String, count: Int) async throws -> (leased: [String], misses: Int) {
+    static func storm(_ servers: [DCEProcess], key: String, count: Int) async throws -> (leased: [String], misses: Int) {
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(60)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -105,7 +48,7 @@ final class DCEServer: @unchecked Sendable {
         }
     }
 
-    static func storm(_ client: HTTPClient, _ servers: [DCEServer], key: String, count: Int) async throws -> (leased: [String], misses: Int) {
+    static func storm(_ client: HTTPClient, _ servers: [DCEProcess], key: String, count: Int) async throws -> (leased: [String], misses: Int) {
         let page = Data("https://shop.example/?utm_source=load".utf8).base64EncodedString()
         let results = try await withThrowingTaskGroup(of: (String?, Bool).self) { group in
             for index in 0..<count {
@@ -141,8 +84,8 @@ final class DCEServer: @unchecked Sendable {
         guard TestEngine.all.contains(.postgres) else { return }
         let created = try await TestDatabases.create(.postgres)
         let (key, account) = try await Self.preparePool(created.location, size: 150)
-        let first = try await DCEServer(database: created.location)
-        let second = try await DCEServer(database: created.location)
+        let first = try await DCEProcess(database: created.location, arguments: ["--log-level", "warning"])
+        let second = try await DCEProcess(database: created.location, arguments: ["--log-level", "warning"])
         do {
             let (leased, misses) = try await Self.storm([first, second], key: key, count: 400)
             #expect(leased.count == 150)
@@ -152,11 +95,11 @@ final class DCEServer: @unchecked Sendable {
             #expect(live.count == 150)
             #expect(Set(live.map(\.number)).count == live.count)
         } catch {
-            first.stop(); second.stop()
+            await first.terminate(); await second.terminate()
             try? await created.drop()
             throw error
         }
-        first.stop(); second.stop()
+        await first.terminate(); await second.terminate()
         try await created.drop()
     }
 
@@ -164,7 +107,7 @@ final class DCEServer: @unchecked Sendable {
         guard TestEngine.all.contains(.sqlite) else { return }
         let created = try await TestDatabases.create(.sqlite)
         let (key, account) = try await Self.preparePool(created.location, size: 150)
-        let server = try await DCEServer(database: created.location)
+        let server = try await DCEProcess(database: created.location, arguments: ["--log-level", "warning"])
         do {
             let (leased, misses) = try await Self.storm([server], key: key, count: 400)
             #expect(leased.count == 150)
@@ -174,11 +117,11 @@ final class DCEServer: @unchecked Sendable {
             #expect(Set(live.map(\.number)).count == live.count)
             #expect(live.count == 150)
         } catch {
-            server.stop()
+            await server.terminate()
             try? await created.drop()
             throw error
         }
-        server.stop()
+        await server.terminate()
         try await created.drop()
     }
 }

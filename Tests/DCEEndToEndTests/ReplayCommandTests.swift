@@ -41,8 +41,8 @@ import Testing
         await database.close()
 
         // run
-        let run = try DCEProcess.run(["replay", "--from", "2026-03-01", "--to", "2026-03-01", "--database", location.connectionString])
-        let badWindow = try DCEProcess.run(["replay", "--from", "2026-03-02", "--to", "2026-03-01", "--database", location.connectionString])
+        let run = try await DCEProcess.run(["replay", "--from", "2026-03-01", "--to", "2026-03-01", "--database", location.connectionString])
+        let badWindow = try await DCEProcess.run(["replay", "--from", "2026-03-02", "--to", "2026-03-01", "--database", location.connectionString])
 
         // validate
         #expect(run.status == 0, "\(run.stderr)")

@@ -50,7 +50,7 @@ import Testing
     }
 
     /// Posts `count` routing requests spread over `servers`, all at once; returns each answer's target id.
-    static func storm(_ servers: [DCEServer], prepared: Prepared, count: Int) async throws -> [String?] {
+    static func storm(_ servers: [DCEProcess], prepared: Prepared, count: Int) async throws -> [String?] {
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10), read: .seconds(60)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -86,8 +86,8 @@ import Testing
         guard TestEngine.all.contains(.postgres) else { return }
         let created = try await TestDatabases.create(.postgres)
         let prepared = try await Self.prepare(created.location)
-        let first = try await DCEServer(database: created.location)
-        let second = try await DCEServer(database: created.location)
+        let first = try await DCEProcess(database: created.location, arguments: ["--log-level", "warning"])
+        let second = try await DCEProcess(database: created.location, arguments: ["--log-level", "warning"])
         do {
             let targets = try await Self.storm([first, second], prepared: prepared, count: 200)
             #expect(targets.filter { $0 == prepared.capped }.count == 50)
@@ -101,11 +101,11 @@ import Testing
             await database.close()
             #expect(stored == 50)
         } catch {
-            first.stop(); second.stop()
+            await first.terminate(); await second.terminate()
             try? await created.drop()
             throw error
         }
-        first.stop(); second.stop()
+        await first.terminate(); await second.terminate()
         try await created.drop()
     }
 }

@@ -2,9 +2,9 @@ import Foundation
 import Testing
 
 @Suite struct SettingsProcessTests {
-    @Test func startingWithThreeWrongSettingsNamesAllThree() throws {
+    @Test func startingWithThreeWrongSettingsNamesAllThree() async throws {
         // run: one wrong on the command line, two in the environment.
-        let result = try DCEProcess.run(
+        let result = try await DCEProcess.run(
             ["serve", "--port", "eighty"],
             environment: ["DATABASE_URL": "mysql://localhost/dce", "DCE_RATE_LIMIT": "fast"]
         )
@@ -17,7 +17,7 @@ import Testing
         }
     }
 
-    @Test func aDotEnvFileInTheWorkingDirectoryIsReadBelowTheEnvironment() throws {
+    @Test func aDotEnvFileInTheWorkingDirectoryIsReadBelowTheEnvironment() async throws {
         // setup: a directory whose .env sets a wrong port and a wrong log level; the
         // environment corrects the log level, so only the port is reported.
         let directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("dce-env-\(UUID().uuidString)")
@@ -26,18 +26,7 @@ import Testing
         try "DCE_PORT=eighty\nDCE_LOG_LEVEL=loud\n".write(to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
 
         // run
-        let process = Process()
-        process.executableURL = DCEProcess.binary
-        process.arguments = ["serve"]
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(["DCE_LOG_LEVEL": "info"]) { _, new in new }
-        let err = Pipe()
-        process.standardOutput = Pipe()
-        process.standardError = err
-        try process.run()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let result = (status: process.terminationStatus, stderr: stderr)
+        let result = try await DCEProcess.run(["serve"], environment: ["DCE_LOG_LEVEL": "info"], in: directory)
 
         // validate
         #expect(result.status != 0)

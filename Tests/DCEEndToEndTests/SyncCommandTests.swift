@@ -98,13 +98,13 @@ import Testing
         base.withLock { $0 = server.baseURL }
         let created = try await TestDatabases.create(.sqlite)
         let integration = try await Self.retreaverIntegration(created.location, baseURL: server.baseURL)
-        let serve = try DCEProcess(database: created.location, environment: ["DCE_SECRET_KEY": Self.secretKey])
+        let serve = try await DCEProcess(database: created.location, environment: ["DCE_SECRET_KEY": Self.secretKey])
 
         // run
         let synced = try await Self.dce(["sync", integration, "--from", "2026-01-01", "--to", "2026-01-31",
                                          "--database", created.location.connectionString])
         let health = try await HTTP.request(.GET, serve.baseURL + "/health")
-        _ = serve.terminate()
+        await serve.terminate()
 
         // validate
         #expect(synced.status == 0, "\(synced.stderr)")
@@ -134,13 +134,7 @@ import Testing
         return id
     }
 
-    /// Runs `dce` on a thread of its own, so that the fake vendor in this process keeps
-    /// answering while the test waits.
     static func dce(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result { try DCEProcess.run(arguments, environment: ["DCE_SECRET_KEY": secretKey]) })
-            }.start()
-        }
+        try await DCEProcess.run(arguments, environment: ["DCE_SECRET_KEY": secretKey])
     }
 }

@@ -18,9 +18,9 @@ import Testing
         // setup: an account and a Ringba integration, made with the dce commands
         let created = try await TestDatabases.create(engine)
         let database = created.location.connectionString
-        let account = try DCEProcess.run(["accounts", "create", "acme", "--database", database])
+        let account = try await DCEProcess.run(["accounts", "create", "acme", "--database", database])
         #expect(account.status == 0, "\(account.stderr)")
-        let added = try DCEProcess.run(["integrations", "add", "--account", "acme", "--vendor", "ringba", "--name", "crash", "--database", database])
+        let added = try await DCEProcess.run(["integrations", "add", "--account", "acme", "--vendor", "ringba", "--name", "crash", "--database", database])
         #expect(added.status == 0, "\(added.stderr)")
         var printed: [String: String] = [:]
         for line in added.stdout.split(separator: "\n") {
@@ -36,7 +36,7 @@ import Testing
 
         // A dead server must fail a request at once, not after the pool's retries.
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
-        var server = try DCEProcess(database: created.location)
+        var server = try await DCEProcess(database: created.location)
         var port = server.port
 
         // run: send with 16 in flight; kill the server once a third has been answered,
@@ -53,7 +53,7 @@ import Testing
                     answered += 1
                 }
                 if answered >= killAfter {
-                    server.kill()
+                    await server.kill()
                     break
                 }
                 let target = "http://127.0.0.1:\(port)/webhooks/ringba/\(integrationID)"
@@ -67,7 +67,7 @@ import Testing
         #expect(acknowledged < deliveries.count, "the server was killed before the traffic ended")
 
         // The vendor retries whatever got no 2xx, against the restarted server.
-        server = try DCEProcess(database: created.location)
+        server = try await DCEProcess(database: created.location)
         port = server.port
         let retryTarget = "http://127.0.0.1:\(port)/webhooks/ringba/\(integrationID)"
         // Like a vendor, retry until answered (a busy machine may time a request out).
@@ -84,7 +84,7 @@ import Testing
                 }
             }
         }
-        _ = server.terminate()
+        await server.terminate()
         try await client.shutdown()
         #expect(statuses.allSatisfy { (200..<300).contains($0) })
 
