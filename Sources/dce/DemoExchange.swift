@@ -45,16 +45,16 @@ enum DemoExchange {
         ("blueriver", "blueriver", #"{"name": "BlueRiver answering service", "destination": "+18005551006", "time_zone": "America/Denver", "hours": [\#(hours(weekdays, "18:00", "08:00"))]}"#),
     ]
 
-    /// (name, numbers with their publisher key, routing (target key, priority, weight), extra JSON)
-    static let campaigns: [(name: String, numbers: [(String, String)], routing: [(String, Int, Int)], extra: String)] = [
+    /// (name, numbers with their publisher key, routing (target key, priority, weight, ring group), extra JSON)
+    static let campaigns: [(name: String, numbers: [(String, String)], routing: [(String, Int, Int, String?)], extra: String)] = [
         ("Auto Insurance", [("+18885550101", "adwise"), ("+18885550102", "searchpro"), ("+18775550104", "socialreach")],
-         [("acme-east", 1, 70), ("summit", 1, 30), ("acme-sip", 2, 1)],
+         [("acme-east", 1, 70, nil), ("summit", 1, 30, nil), ("acme-sip", 2, 1, nil)],
          #""time_zone": "America/New_York", "duplicate_window_days": 7, "fallback": {"action": "voicemail"}, "external_ids": {"ringba": ["CA5e1f0a2b"], "retreaver": ["2201"]}"#),
         ("Medicare Advantage", [("+18885550103", "callmedia"), ("+18665550105", "leadgenix")],
-         [("northstar", 1, 50), ("evergreen", 1, 50)],
+         [("northstar", 1, 50, "enrollment"), ("evergreen", 1, 50, "enrollment")],
          #""time_zone": "America/Chicago", "duplicate_window_days": 30, "figures": "dce", "fallback": {"action": "number", "number": "+18005551099"}"#),
         ("Home Services", [("+18555550106", "adwise"), ("+18445550107", "leadgenix"), ("+18335550108", "socialreach")],
-         [("pinnacle", 1, 1), ("blueriver", 2, 1)],
+         [("pinnacle", 1, 1, nil), ("blueriver", 2, 1, nil)],
          #""time_zone": "America/Denver", "duplicates": {"payable": false, "receivable": true}, "fallback": {"action": "hang_up"}"#),
     ]
 
@@ -79,7 +79,10 @@ enum DemoExchange {
         var seeded: [(campaign: Campaign, numbers: [PhoneNumber])] = []
         for (name, numbers, routing, extra) in campaigns {
             let numbersJSON = numbers.map { #"{"number": "\#($0.0)", "publisher_id": "\#(publisherIDs[$0.1] ?? "")"}"# }.joined(separator: ", ")
-            let routingJSON = routing.map { #"{"target_id": "\#(targetIDs[$0.0] ?? "")", "priority": \#($0.1), "weight": \#($0.2)}"# }.joined(separator: ", ")
+            let routingJSON = routing.map { target, priority, weight, group in
+                let ringGroup = group.map { #", "ring_group": "\#($0)""# } ?? ""
+                return #"{"target_id": "\#(targetIDs[target] ?? "")", "priority": \#(priority), "weight": \#(weight)\#(ringGroup)}"#
+            }.joined(separator: ", ")
             let json = #"{"name": "\#(name)", "numbers": [\#(numbersJSON)], "routing": [\#(routingJSON)], "default_publisher_id": "\#(publisherIDs["adwise"] ?? "")", \#(extra)}"#
             let campaign = try await directory.create(try decode(CampaignSpec.self, json), accountID: accountID)
             seeded.append((campaign, campaign.spec.numbers.map(\.number)))

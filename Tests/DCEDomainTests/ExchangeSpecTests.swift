@@ -81,6 +81,15 @@ import Testing
         Invalid(name: "eleven targets ringing at once", check: {
             try CampaignSpec(name: "C", simultaneousRing: 11).validate()
         }, field: "simultaneous_ring"),
+        Invalid(name: "a ring group of eleven", check: {
+            try CampaignSpec(name: "C", routing: (0..<11).map { RoutingEntry(targetID: TargetID(rawValue: "tgt_\($0)"), ringGroup: "floor") }).validate()
+        }, field: "routing[10].ring_group"),
+        Invalid(name: "a blank ring group", check: {
+            try CampaignSpec(name: "C", routing: [RoutingEntry(targetID: "tgt_a", ringGroup: " ")]).validate()
+        }, field: "routing[0].ring_group"),
+        Invalid(name: "a ring group name past 64 characters", check: {
+            try CampaignSpec(name: "C", routing: [RoutingEntry(targetID: "tgt_a", ringGroup: String(repeating: "g", count: 65))]).validate()
+        }, field: "routing[0].ring_group"),
         Invalid(name: "a number twice", check: {
             let number = try PhoneNumber(parsing: "+18885550100")
             try CampaignSpec(name: "C", numbers: [CampaignNumber(number: number), CampaignNumber(number: number)]).validate()

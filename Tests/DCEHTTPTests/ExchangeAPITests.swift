@@ -138,6 +138,7 @@ import Testing
                 ("/v1/publishers", #"{"name": "p", "payout": {"min_seconds": 0, "revenue_share_percent": 140}}"#, "payout.revenue_share_percent"),
                 ("/v1/publishers", #"{"payout": {"min_seconds": 0, "fixed": "1.00"}}"#, "name"),
                 ("/v1/targets", #"{"name": "t", "buyer_id": "\#(buyer)", "destination": "call me"}"#, "destination"),
+                ("/v1/campaigns", #"{"name": "c", "routing": [{"target_id": "\#(target)", "ring_group": ""}]}"#, "routing[0].ring_group"),
             ]
             for entry in cases {
                 let response = try await client.execute(uri: entry.path, method: .post, headers: auth, body: .json(entry.body))

@@ -125,13 +125,56 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all)
-    func aBadRowIsRefusedNamingItsPlace(engine: TestEngine) async throws {
+    func aBadRowIsADeadLetterNamingItsPlaceAndTheOtherRowsAreKept(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, _, account in
+            // setup
+            let ringba = try await TestIntegration.create(client, key: account.key, vendor: "ringba")
+            let body = #"""
+                {"report": {"records": [{"inboundCallId": "a"}, {"inboundCallId": "b", "callDt": "yesterday"}, "not a row", {"inboundCallId": "c"}]}}
+                """#
+            // run
+            let response = try await client.execute(uri: ringba.path(""), method: .post, headers: .json, body: .json(body))
+            let letters = try await client.execute(uri: "/v1/dead-letters", method: .get, headers: .bearer(account.key)).value["data"]?.array ?? []
+            // validate: a 2xx, since Ringba would send the page again and again; the good rows are calls.
+            #expect(response.status == .ok)
+            var calls: [JSONValue] = []
+            for result in Self.results(response) { calls.append(try await Self.call(client, key: account.key, id: try #require(result["call_id"]?.string))) }
+            #expect(calls.map { $0["external_call_id"] } == ["a", "c"])
+            #expect(Set(letters.compactMap { $0["field"]?.string }) == ["report.records[1].callDt", "report.records[2]"])
+            #expect(letters.allSatisfy { $0["body"]?.string?.contains(#""inboundCallId": "c""#) == true }, "each keeps the page as it came")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aBadCallObjectInARetreaverPageIsADeadLetterAndTheOthersAreKept(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, _, account in
+            // setup: calls.json's array of `{"call": {…}}` (retreaver/core-api-docs, "Calls"), its second one unreadable
+            let retreaver = try await TestIntegration.create(client, key: account.key, vendor: "retreaver")
+            let body = #"""
+                [{"call": {"uuid": "0b1f4a52-5a1c-4d2e-9d7e-1f2a3b4c5d6e", "caller": "+13015236555", "status": "finished", "created_at": "2026-03-01T10:00:00.000-05:00"}},
+                 {"call": {"uuid": "1c2e5b63-6b2d-4e3f-8e8f-2a3b4c5d6e7f", "caller": "+13015236556", "created_at": "the day before yesterday"}}]
+                """#
+            // run
+            let response = try await client.execute(uri: retreaver.path(""), method: .post, headers: .json, body: .json(body))
+            let letters = try await client.execute(uri: "/v1/dead-letters", method: .get, headers: .bearer(account.key)).value["data"]?.array ?? []
+            // validate
+            #expect(response.status == .ok, "\(response.text)")
+            let call = try await Self.call(client, key: account.key, id: try #require(response.value["dce_call_id"]?.string))
+            #expect(call["external_call_id"] == "0b1f4a52-5a1c-4d2e-9d7e-1f2a3b4c5d6e")
+            #expect(letters.map { $0["field"] } == ["[1].call.created_at"])
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aPageOfWhichNoRowCanBeReadIsRefusedNamingTheFirst(engine: TestEngine) async throws {
         try await TestApp.with(engine) { client, _, account in
             let ringba = try await TestIntegration.create(client, key: account.key, vendor: "ringba")
-            let body = #"{"report": {"records": [{"inboundCallId": "a"}, {"inboundCallId": "b", "callDt": "yesterday"}]}}"#
+            let body = #"{"report": {"records": [{"inboundCallId": "b", "callDt": "yesterday"}, 7]}}"#
             let response = try await client.execute(uri: ringba.path(""), method: .post, headers: .json, body: .json(body))
+            let letters = try await client.execute(uri: "/v1/dead-letters", method: .get, headers: .bearer(account.key)).value["data"]?.array ?? []
             #expect(response.status == .badRequest)
-            #expect(response.errorField == "report.records[1].callDt")
+            #expect(response.errorField == "report.records[0].callDt")
+            #expect(letters.count == 1, "the page is one dead letter")
         }
     }
 }

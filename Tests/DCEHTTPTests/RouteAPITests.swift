@@ -44,6 +44,28 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all)
+    func aCampaignsRingGroupRingsTogetherAndTheAnswerNamesIt(engine: TestEngine) async throws {
+        try await TestApp.with(engine) { client, services, account in
+            let setup = try await Self.setUp(services, account: account.account.id)
+            let auth = HTTPFields.bearer(account.key)
+            let created = try await client.execute(uri: "/v1/campaigns", method: .post, headers: auth, body: .json("""
+                {"name": "Floor", "routing": [{"target_id": "\(setup.capped)", "ring_group": "floor"}, {"target_id": "\(setup.backup)", "ring_group": "floor"}]}
+                """))
+            #expect(created.status == .created, "\(created.text)")
+            #expect(created.value["routing"]?.array?.map { $0["ring_group"] } == ["floor", "floor"])
+            let campaign = try #require(created.value["id"]?.string)
+
+            let routed = try await client.execute(uri: "/v1/route", method: .post, headers: auth, body: .json("""
+                {"campaign_id": "\(campaign)", "caller": "+14155550100"}
+                """))
+
+            #expect(routed.status == .ok)
+            #expect(Set(routed.value["ringing"]?.array?.compactMap { $0["id"]?.string } ?? []) == [setup.capped, setup.backup], "both, in the order drawn")
+            #expect(routed.value["ringing"]?.array?.map { $0["ring_group"] } == ["floor", "floor"])
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func routesACallAndAnswersTheTargetAndTheReasons(engine: TestEngine) async throws {
         try await TestApp.with(engine) { client, services, account in
             let setup = try await Self.setUp(services, account: account.account.id)

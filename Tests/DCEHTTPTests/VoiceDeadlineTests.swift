@@ -17,14 +17,22 @@ import Testing
         try await TestDatabases.with(engine) { database in
             // setup
             let (exchange, carrier, router) = try await VoiceWebhookTests.withDeadline(.milliseconds(500), database)
-            // A transaction holds the ledger's tables for three seconds: every append waits behind it.
+            // A transaction holds the ledger's tables until the test lets go (at most a minute):
+            // every append waits behind it. How long the answer takes on a loaded machine does
+            // not matter, only that it comes while the hold lasts.
             let (began, beginning) = AsyncStream<Void>.makeStream()
+            let (letGo, lettingGo) = AsyncStream<Void>.makeStream()
             let released = Mutex(false)
             let hold = Task {
                 try await database.write { sql in
                     if engine == .postgres { try await sql.raw("LOCK TABLE inbound_requests, raw_events IN EXCLUSIVE MODE").run() }
                     beginning.yield()
-                    try await Task.sleep(for: .seconds(3))
+                    try await withThrowingTaskGroup { group in
+                        group.addTask { var signal = letGo.makeAsyncIterator(); _ = await signal.next() }
+                        group.addTask { try await Task.sleep(for: .seconds(60)) }
+                        try await group.next()
+                        group.cancelAll()
+                    }
                 }
                 released.withLock { $0 = true }
             }
@@ -40,6 +48,7 @@ import Testing
                 #expect(released.withLock { $0 } == false)
                 #expect(response.text.contains("<Dial"))
             }
+            lettingGo.finish()
             try await hold.value
             // The write went on: the call's first event is stored once the hold ends.
             var stored = 0

@@ -158,6 +158,20 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all)
+    func aRingGroupRingsInOneDial(engine: TestEngine) async throws {
+        try await Self.withApp(engine) { client, services, account in
+            let exchange = try await Exchange.make(services, account, targets: 4, ringGroups: [nil, "floor", "floor", "floor"])
+            let carrier = try await FakeCarrier.twilio(services, account)
+            let first = try await carrier.post(client, "/voice/\(exchange.campaignID)", Self.call("CA310"))
+            let action = try #require(Self.attribute("action", in: first.text).first)
+            let fallThrough = try await carrier.post(client, action, Self.call("CA310") + [("DialCallStatus", "no-answer")])
+            #expect(Self.numbers(in: first.text) == ["+12025550101"])
+            #expect(Self.numbers(in: fallThrough.text) == ["+12025550102", "+12025550103", "+12025550104"])
+            #expect(fallThrough.text.components(separatedBy: "<Dial ").count == 2)
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func noEligibleTargetAnswersTheFallback(engine: TestEngine) async throws {
         try await Self.withApp(engine) { client, services, account in
             let onlyTexas = try RoutingFilter(field: "caller_state", operator: "equals", values: ["TX"], path: "filters[0]")
@@ -481,7 +495,7 @@ extension VoiceWebhookTests {
 
         static func make(
             _ services: AppServices, _ account: TestAccount, targets count: Int, simultaneousRing: Int = 1,
-            filters: [RoutingFilter] = [], fallback: RoutingFallback = .hangUp
+            ringGroups: [String?] = [], filters: [RoutingFilter] = [], fallback: RoutingFallback = .hangUp
         ) async throws -> Exchange {
             let directory = ExchangeDirectory(database: services.database)
             let accountID = account.account.id
@@ -494,7 +508,9 @@ extension VoiceWebhookTests {
                 ), accountID: accountID)
                 targetIDs.append(target.id)
             }
-            let routing = targetIDs.enumerated().map { RoutingEntry(targetID: TargetID(rawValue: $0.element), priority: $0.offset + 1) }
+            let routing = targetIDs.enumerated().map { index, id in
+                RoutingEntry(targetID: TargetID(rawValue: id), priority: index + 1, ringGroup: index < ringGroups.count ? ringGroups[index] : nil)
+            }
             let campaign = try await directory.create(CampaignSpec(
                 name: "Solar", numbers: [CampaignNumber(number: try PhoneNumber(parsing: tracking))], routing: routing,
                 simultaneousRing: simultaneousRing, fallback: fallback

@@ -188,6 +188,56 @@ extension RoutedCall {
     }
 
     @Test(arguments: TestEngine.all)
+    func aRingGroupRingsTogetherWhenTheOrderReachesItAndOtherTargetsRingWithoutIt(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let exchange = try await RoutingExchange.make(database)
+            let buyer = try await exchange.buyer("Acme")
+            let a = try await exchange.target("A", buyer: buyer, number: "+12125550101")
+            let b = try await exchange.target("B", buyer: buyer, number: "+12125550102")
+            let c = try await exchange.target("C", buyer: buyer, number: "+12125550103")
+            let d = try await exchange.target("D", buyer: buyer, number: "+12125550104")
+            let campaign = try await exchange.campaign([
+                RoutingEntry(targetID: a, priority: 1), RoutingEntry(targetID: b, priority: 2, ringGroup: "floor"),
+                RoutingEntry(targetID: c, priority: 3), RoutingEntry(targetID: d, priority: 4, ringGroup: "floor"),
+            ], simultaneousRing: 2)
+
+            let routed = try await exchange.route(campaign)
+            let next = try await exchange.desk.fallThrough(
+                routeID: routed.routeID, accountID: exchange.accountID, outcome: .noAnswer, at: RoutingExchange.noon.adding(seconds: 30))
+            let last = try await exchange.desk.fallThrough(
+                routeID: routed.routeID, accountID: exchange.accountID, outcome: .busy, at: RoutingExchange.noon.adding(seconds: 40))
+
+            #expect(routed.ringingTargets == [a, c], "two at once outside the group, the group's members left for its turn")
+            #expect(routed.ringing.map(\.ringGroup) == [nil, nil])
+            #expect(next.ringingTargets == [b, d], "the group rings together when the order reaches its first member")
+            #expect(next.ringing.map(\.ringGroup) == ["floor", "floor"])
+            #expect(last.ringingTargets == [])
+            #expect(last.fallback?.reason == .targetsExhausted)
+            let stored = try await exchange.desk.route(id: routed.routeID, accountID: exchange.accountID)
+            #expect(stored?.decision.route.map(\.ringGroup) == [nil, "floor", nil, "floor"], "the stored order keeps each target's group")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func aRingGroupRingsOnlyItsMembersTheCapsStillAllow(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            let exchange = try await RoutingExchange.make(database)
+            let capped = try await exchange.buyer("Capped", caps: Caps([CapLimit(.routed, per: .day, limit: 2)]))
+            let members = try await [
+                exchange.target("One", buyer: capped, number: "+12125550101"),
+                exchange.target("Two", buyer: capped, number: "+12125550102"),
+                exchange.target("Three", buyer: capped, number: "+12125550103"),
+            ]
+            let campaign = try await exchange.campaign(
+                members.enumerated().map { RoutingEntry(targetID: $1, priority: $0 + 1, ringGroup: "sales") })
+
+            let routed = try await exchange.route(campaign)
+
+            #expect(routed.ringingTargets == Array(members.prefix(2)), "the buyer's cap of 2 holds within one group's ring")
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func repeatCallersAreDuplicatesForTheCampaignAndSkippedByTheBuyer(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in
             let exchange = try await RoutingExchange.make(database)

@@ -16,7 +16,7 @@ extension CampaignSpec {
             routingTargets.append(RoutingTarget(
                 id: entry.targetID, buyer: spec.buyerID, destination: spec.destination, priority: entry.priority,
                 weight: entry.weight, ringTimeoutSeconds: spec.ringTimeoutSeconds, timeZone: spec.timeZone,
-                hours: spec.hours.map(BusinessHours.init), filters: spec.filters, caps: spec.caps))
+                hours: spec.hours.map(BusinessHours.init), filters: spec.filters, caps: spec.caps, ringGroup: entry.ringGroup))
             routingBuyers[spec.buyerID] = RoutingBuyer(
                 id: spec.buyerID, caps: buyer.spec.caps, duplicateWindowDays: buyer.spec.duplicateWindowDays, timeZone: buyer.spec.timeZone)
         }

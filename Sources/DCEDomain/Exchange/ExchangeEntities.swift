@@ -291,19 +291,27 @@ public struct PublisherSpec: Hashable, Sendable, Codable {
 
 /// A target's place in a campaign's routing.
 public struct RoutingEntry: Hashable, Sendable, Codable {
+    /// The most targets one ring group dials at once: what a carrier's `<Dial>` takes.
+    public static let maximumRingGroup = CampaignSpec.simultaneousRings.upperBound
+    public static let maximumRingGroupLength = 64
+
     public var targetID: TargetID
     public var priority: Int
     public var weight: Int
+    /// Targets sharing a ring group ring together: when the ringing order comes to the
+    /// first of them, every one of them still eligible rings at once.
+    public var ringGroup: String?
 
-    public init(targetID: TargetID, priority: Int = 1, weight: Int = 1) {
+    public init(targetID: TargetID, priority: Int = 1, weight: Int = 1, ringGroup: String? = nil) {
         self.targetID = targetID
         self.priority = priority
         self.weight = weight
+        self.ringGroup = ringGroup
     }
 
     enum CodingKeys: String, CodingKey {
         case priority, weight
-        case targetID = "target_id"
+        case targetID = "target_id", ringGroup = "ring_group"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -311,6 +319,7 @@ public struct RoutingEntry: Hashable, Sendable, Codable {
         targetID = try c.decode(TargetID.self, forKey: .targetID)
         priority = try c.decodeIfPresent(Int.self, forKey: .priority) ?? 1
         weight = try c.decodeIfPresent(Int.self, forKey: .weight) ?? 1
+        ringGroup = try c.decodeIfPresent(String.self, forKey: .ringGroup)
     }
 }
 
@@ -362,7 +371,8 @@ public struct CampaignSpec: Hashable, Sendable, Codable {
     /// RingPool (number pool) ids whose numbers belong to the campaign.
     public var pools: [String]
     public var routing: [RoutingEntry]
-    /// How many targets of the ringing order ring at once (1: one after another).
+    /// How many targets of the ringing order ring at once (1: one after another); a
+    /// target in a ring group rings with its group instead.
     public var simultaneousRing: Int
     /// A caller who called the campaign less than this many days ago is a duplicate.
     public var duplicateWindowDays: Int
@@ -428,9 +438,17 @@ public struct CampaignSpec: Hashable, Sendable, Codable {
         var targets: Set<TargetID> = []
         var firstOfPriority: [Int: Int] = [:]
         var weighted: Set<Int> = []
+        var ringGroups: [String: Int] = [:]
         for (index, entry) in routing.enumerated() {
             let field = "routing[\(index)]"
             guard targets.insert(entry.targetID).inserted else { throw RoutingPlanError(field: "\(field).target_id", problem: .duplicateID(entry.targetID.rawValue)) }
+            if let group = entry.ringGroup {
+                try ExchangeText.check(group, field: "\(field).ring_group", maximum: RoutingEntry.maximumRingGroupLength)
+                ringGroups[group, default: 0] += 1
+                guard ringGroups[group, default: 0] <= RoutingEntry.maximumRingGroup else {
+                    throw RoutingPlanError(field: "\(field).ring_group", problem: .tooMany(maximum: RoutingEntry.maximumRingGroup))
+                }
+            }
             guard RoutingPlan.priorities.contains(entry.priority) else { throw RoutingPlanError(field: "\(field).priority", problem: .outOfRange(RoutingPlan.priorities)) }
             guard RoutingPlan.weights.contains(entry.weight) else { throw RoutingPlanError(field: "\(field).weight", problem: .outOfRange(RoutingPlan.weights)) }
             if firstOfPriority[entry.priority] == nil { firstOfPriority[entry.priority] = index }

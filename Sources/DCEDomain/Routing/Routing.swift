@@ -25,7 +25,8 @@ extension RoutingPlan {
             if verdict == nil { eligible.append(target) }
         }
         let route = Self.ringingOrder(eligible, random: &random).map {
-            RoutedTarget(target: $0.id, buyer: $0.buyer, destination: $0.destination, ringTimeoutSeconds: $0.ringTimeoutSeconds)
+            RoutedTarget(
+                target: $0.id, buyer: $0.buyer, destination: $0.destination, ringTimeoutSeconds: $0.ringTimeoutSeconds, ringGroup: $0.ringGroup)
         }
         let applied = route.isEmpty ? AppliedFallback(action: fallback, reason: .noEligibleTarget) : nil
         return RoutingDecision(route: route, considered: considered, fallback: applied)

@@ -86,17 +86,20 @@ public struct RoutedTarget: Hashable, Sendable, Codable {
     public var buyer: BuyerID
     public var destination: RouteDestination
     public var ringTimeoutSeconds: Int
+    /// The ring group it rings with; absent for a target outside any.
+    public var ringGroup: String?
 
-    public init(target: TargetID, buyer: BuyerID, destination: RouteDestination, ringTimeoutSeconds: Int) {
+    public init(target: TargetID, buyer: BuyerID, destination: RouteDestination, ringTimeoutSeconds: Int, ringGroup: String? = nil) {
         self.target = target
         self.buyer = buyer
         self.destination = destination
         self.ringTimeoutSeconds = ringTimeoutSeconds
+        self.ringGroup = ringGroup
     }
 
     enum CodingKeys: String, CodingKey {
         case target, buyer, destination
-        case ringTimeoutSeconds = "ring_timeout_seconds"
+        case ringTimeoutSeconds = "ring_timeout_seconds", ringGroup = "ring_group"
     }
 }
 

@@ -105,11 +105,13 @@ public struct RoutingTarget: Hashable, Sendable, Codable {
     public var hours: BusinessHours?
     public var filters: [RoutingFilter]
     public var caps: Caps
+    /// The campaign's ring group this target rings with, if any.
+    public var ringGroup: String?
 
     public init(
         id: TargetID, buyer: BuyerID, destination: RouteDestination, priority: Int = 1, weight: Int = 1,
         ringTimeoutSeconds: Int = RoutingTarget.defaultRingTimeoutSeconds, timeZone: IANATimeZone = .utc,
-        hours: BusinessHours? = nil, filters: [RoutingFilter] = [], caps: Caps = Caps()
+        hours: BusinessHours? = nil, filters: [RoutingFilter] = [], caps: Caps = Caps(), ringGroup: String? = nil
     ) {
         self.id = id
         self.buyer = buyer
@@ -121,11 +123,12 @@ public struct RoutingTarget: Hashable, Sendable, Codable {
         self.hours = hours
         self.filters = filters
         self.caps = caps
+        self.ringGroup = ringGroup
     }
 
     enum CodingKeys: String, CodingKey {
         case id, buyer, destination, priority, weight, hours, filters, caps
-        case ringTimeoutSeconds = "ring_timeout_seconds", timeZone = "time_zone"
+        case ringTimeoutSeconds = "ring_timeout_seconds", timeZone = "time_zone", ringGroup = "ring_group"
     }
 }
 

@@ -47,8 +47,9 @@ extension CampaignSpec: DashboardListed {
         var routingLines = routing.enumerated().map { index, entry in
             let total = totals[entry.priority] ?? 0
             let share = total > 0 ? " (\(entry.weight * 100 / total)%)" : ""
+            let group = entry.ringGroup.map { ", rings with group \($0)" } ?? ""
             return ExchangeLine(
-                text: "\(index + 1). \(ExchangeWords.name(entry.targetID.rawValue, names)): priority \(entry.priority), weight \(entry.weight)\(share)",
+                text: "\(index + 1). \(ExchangeWords.name(entry.targetID.rawValue, names)): priority \(entry.priority), weight \(entry.weight)\(share)\(group)",
                 link: "/dashboard/targets/\(entry.targetID.rawValue)")
         }
         if routingLines.isEmpty { routingLines = [ExchangeLine(text: "no targets")] }
@@ -282,7 +283,7 @@ enum SpecJSON {
     static let order = [
         "name", "buyer_id", "destination", "time_zone", "default_publisher_id", "numbers", "pools", "routing", "simultaneous_ring",
         "hours", "filters", "conversion", "payout", "caps", "ring_timeout_seconds", "duplicate_window_days", "duplicates", "figures",
-        "fallback", "external_ids", "target_id", "priority", "weight", "number", "publisher_id", "weekday", "opens", "closes",
+        "fallback", "external_ids", "target_id", "priority", "weight", "ring_group", "number", "publisher_id", "weekday", "opens", "closes",
         "field", "operator", "values", "minimum", "maximum", "limits", "metric", "period", "limit", "concurrency", "min_seconds",
         "revenue", "fixed", "revenue_share_percent", "action", "payable", "receivable",
     ]

@@ -107,13 +107,14 @@ struct RouteJSON: Encodable, Sendable {
 
     struct Target: Encodable {
         let routed: RoutedTarget
-        enum CodingKeys: String, CodingKey { case id, buyer_id, destination, ring_timeout_seconds }
+        enum CodingKeys: String, CodingKey { case id, buyer_id, destination, ring_timeout_seconds, ring_group }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(routed.target, forKey: .id)
             try c.encode(routed.buyer, forKey: .buyer_id)
             try c.encode(routed.destination, forKey: .destination)
             try c.encode(routed.ringTimeoutSeconds, forKey: .ring_timeout_seconds)
+            try c.encodeIfPresent(routed.ringGroup, forKey: .ring_group)
         }
     }
 

@@ -67,7 +67,8 @@ final class KeptRequestReader {
             return .events(try await ribbon.events(kept))
         case "webhooks" where parts.count == 3:
             let (vendor, integration) = try await addressed(kept, vendor: parts[1], integrationID: parts[2])
-            return .events(try await webhooks.events(vendor, of: request, query: FlatFields.form(query).values, integration: integration))
+            let read = try await webhooks.events(vendor, of: request, query: FlatFields.form(query).values, integration: integration)
+            return read.refusals.isEmpty ? .events(read.events) : .page(events: read.events, refusedRows: read.refusals)
         case "sync" where parts.count == 4:
             let (vendor, integration) = try await addressed(kept, vendor: parts[1], integrationID: parts[2])
             let read = try await PulledPageEvents.read(kept, vendor: vendor, integration: integration, endpoint: parts[3], services: services)

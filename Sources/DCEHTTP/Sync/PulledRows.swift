@@ -2,11 +2,11 @@ import DCEDomain
 import DCEStorage
 import DCEVendors
 
-/// A pulled page's rows as the ledger takes them: their events, with what the account's own
-/// data decides as for a webhook (a correction's call from the event it corrects, a campaign
-/// from the account's numbers), and the rows that cannot be read, each with its reason. The
-/// sync engine and a replay read a page through this one function, so a page replayed is
-/// read as it was pulled.
+/// A page's rows, pulled or posted to a webhook, as the ledger takes them: their events,
+/// with what the account's own data decides as for a webhook (a correction's call from the
+/// event it corrects, a campaign from the account's numbers), and the rows that cannot be
+/// read, each with its reason. The sync engine, the webhook route and a replay read a page
+/// through this one function, so a page replayed is read as it came.
 struct PulledRows {
     var events: [IncomingEvent] = []
     var refusals: [DeadLetterReason] = []

@@ -45,29 +45,37 @@ extension WebhooksController {
     }
 
     /// The events of a kept delivery whose body is whole UTF-8, checked as storable: what
-    /// the route appends, and what a replay reads again from the stored request.
-    func events(_ vendor: any VendorAdapter, of kept: InboundRequest, query: [String: String], integration: Integration) async throws -> [IncomingEvent] {
-        let events = try await read(vendor, body: kept.body, query: query, request: kept, integration: integration)
-        try IngestChecks.requireStorableText(events, batched: events.count > 1)
-        return events
-    }
-
-    /// The delivery's events as its vendor reads them, with what the account's own data
-    /// decides: a campaign from the number inventory, a correction's call from the event
-    /// it corrects (earlier in the same delivery, or stored).
-    func read(
-        _ vendor: any VendorAdapter, body: [UInt8], query: [String: String], request: InboundRequest, integration: Integration
-    ) async throws -> [IncomingEvent] {
+    /// the route appends, and what a replay reads again from the stored request. A page of
+    /// call records is read row by row: a row that cannot be read is refused on its own and
+    /// the others are kept; a page of which no row can be read is refused whole.
+    func events(_ vendor: any VendorAdapter, of kept: InboundRequest, query: [String: String], integration: Integration) async throws -> PulledRows {
         var deliveryQuery = query
         deliveryQuery["token"] = nil
-        let delivery = VendorDelivery(method: request.method, query: deliveryQuery, contentType: request.contentType,
-                                      body: body, receivedAt: request.receivedAt)
-        let decoded: [VendorEvent]
+        let delivery = VendorDelivery(method: kept.method, query: deliveryQuery, contentType: kept.contentType,
+                                      body: kept.body, receivedAt: kept.receivedAt)
+        let profile = IntegrationProfile(id: integration.id, fieldMapping: integration.fieldMapping)
+        let read: PulledRows
         do {
-            decoded = try vendor.decode(delivery, integration: IntegrationProfile(id: integration.id, fieldMapping: integration.fieldMapping))
-        } catch {
+            if let rows = try vendor.decodeRows(delivery, integration: profile) {
+                read = try await PulledRows.read(rows, vendor: vendor, accountID: integration.accountID, lookups: lookups)
+                let refused = rows.lazy.compactMap { row -> VendorError? in
+                    if case .failure(let error) = row.outcome { error } else { nil }
+                }
+                if read.events.isEmpty, let first = refused.first { throw first }
+            } else {
+                read = PulledRows(events: try await events(vendor.decode(delivery, integration: profile), vendor: vendor, integration: integration))
+            }
+        } catch let error as VendorError {
             throw APIError.badRequest(error.message, field: error.field, code: error.code)
         }
+        try IngestChecks.requireStorableText(read.events, batched: read.events.count > 1)
+        return read
+    }
+
+    /// A delivery's events as its vendor read them, with what the account's own data
+    /// decides: a campaign from the number inventory, a correction's call from the event
+    /// it corrects (earlier in the same delivery, or stored).
+    private func events(_ decoded: [VendorEvent], vendor: any VendorAdapter, integration: Integration) async throws -> [IncomingEvent] {
         var events: [IncomingEvent] = []
         for item in decoded {
             var event = item.event

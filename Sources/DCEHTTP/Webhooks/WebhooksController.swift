@@ -47,9 +47,11 @@ struct WebhooksController {
             contentType: request.headers[.contentType], headers: StoredRequest.headers(request, vendors: services.vendors), body: body.bytes
         )
         let delivery = ingest.begin(kept, accountID: integration.accountID, label: vendor.name, webhookVendor: vendor.name)
-        let outcomes = try await ingest.accept(delivery) {
+        let outcomes = try await ingest.refusingInto(delivery) {
             try Ingest.requireReadable(body, tooLarge: "the body is larger than \(AppLimits.maximumBodyBytes) bytes")
-            return try await events(vendor, of: kept, query: query, integration: integration)
+            let read = try await events(vendor, of: kept, query: query, integration: integration)
+            // Rows of a page that cannot be read are dead letters of this delivery, in its commit.
+            return try await ingest.append(read.events, delivery, refusedRows: read.refusals)
         }
         return try await answer(vendor, outcomes: outcomes, accountID: integration.accountID, request: request, context: context)
     }

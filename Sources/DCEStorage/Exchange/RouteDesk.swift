@@ -41,7 +41,7 @@ public struct RoutedCall: Sendable, Hashable, Codable {
     public var publisherID: PublisherID?
     /// Targets considered with reasons, the ringing order, the fallback.
     public var decision: RoutingDecision
-    /// Dial these now (1 … the campaign's simultaneous ring); empty: the fallback.
+    /// Dial these now (1 … the campaign's simultaneous ring, or a ring group); empty: the fallback.
     public var ringing: [RoutedTarget]
     public var fallback: AppliedFallback?
     /// The rules that price the call, as they were when it was routed.
@@ -353,8 +353,8 @@ public struct RouteDesk: Sendable {
 
     // MARK: - Deciding (pure)
 
-    /// Up to `count` targets of `order` to ring at once, each still eligible once the ones
-    /// before it are counted against the caps they share.
+    /// Up to `count` targets of `order` to ring at once, or the first one's ring group, each
+    /// still eligible once the ones before it are counted against the caps they share.
     /// `eligible`: the targets a decision just made with `usage` found eligible, if any.
     static func pick(
         _ count: Int, from order: [RoutedTarget], eligible known: Set<TargetID>? = nil, plan: RoutingPlan, call: RoutingCall,
@@ -365,9 +365,20 @@ public struct RouteDesk: Sendable {
         // Only which targets are eligible is read here; the order is the stored one.
         var random = SeededRandom(seed: 0)
         var eligible = known ?? Set(plan.route(call, usage: usage, places: places, random: &random).route.map(\.target))
-        for candidate in order where picked.count < count && eligible.contains(candidate.target) {
+        // The first eligible target decides what rings: its ring group, every member still
+        // eligible (the carrier dials at most ten), or, outside any group, it and the next
+        // `count − 1` targets outside a group. Other groups' members wait for their turn.
+        var group: String?
+        var limit = count
+        for candidate in order where eligible.contains(candidate.target) {
+            if picked.isEmpty {
+                group = candidate.ringGroup
+                if group != nil { limit = RoutingEntry.maximumRingGroup }
+            } else if candidate.ringGroup != group {
+                continue
+            }
             picked.append(candidate)
-            guard picked.count < count else { break }
+            guard picked.count < limit else { break }
             usage.countOne(candidate)
             eligible = Set(plan.route(call, usage: usage, places: places, random: &random).route.map(\.target))
         }

@@ -6,8 +6,8 @@ public enum TwiML {
     public static let contentType = "text/xml; charset=utf-8"
     /// Twilio's events for a dialled number's status callback.
     public static let dialEvents = "initiated ringing answered completed"
-    /// Twilio dials at most ten numbers at once.
-    public static let maximumSimultaneous = 10
+    /// Twilio dials at most ten numbers at once, the most a campaign or ring group rings.
+    public static let maximumSimultaneous = CampaignSpec.simultaneousRings.upperBound
 
     /// One destination of a `<Dial>` and the URL its leg's status callbacks go to.
     public struct Leg: Hashable, Sendable {

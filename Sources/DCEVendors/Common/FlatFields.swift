@@ -246,4 +246,9 @@ enum JSONBody {
 
     /// A part of a document as it was sent, keys sorted, for storage next to its event.
     static func text(_ value: JSONValue) -> String { value.text }
+
+    /// Whether the body, past JSON's white space, opens an array: a page, told without parsing.
+    static func isArray(_ bytes: [UInt8]) -> Bool {
+        bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "[")
+    }
 }

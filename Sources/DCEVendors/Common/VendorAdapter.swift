@@ -29,6 +29,11 @@ public protocol VendorAdapter: Sendable {
     /// The call events in one delivery, or why it cannot be read.
     func decode(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [VendorEvent]
 
+    /// A delivery that lists many calls (a page of the vendor's own call records) read row
+    /// by row, so that a row that cannot be read is dead-lettered while the others are
+    /// kept; nil for a delivery `decode` reads whole. Throws when the page itself is bad.
+    func decodeRows(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [PulledRow]?
+
     /// The answer to a request that only checks the webhook (it writes nothing), or nil
     /// when this request is a delivery. `header` reads a request header by name.
     func handshake(header: (String) -> String?) -> VendorReply?
@@ -50,6 +55,7 @@ extension VendorAdapter {
     public var secretHeaders: Set<String> { Set([credential.headerName].compactMap { $0 }) }
     public func makeSecret() -> String { StandardWebhooks.makeSecret() }
     public func handshake(header: (String) -> String?) -> VendorReply? { nil }
+    public func decodeRows(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [PulledRow]? { nil }
     public func simulatedDeliveries(for call: SimulatedCall) -> [SimulatedDelivery] { [] }
     public var pull: (any PullClient)? { nil }
 }

@@ -16,6 +16,11 @@ public struct RetreaverAdapter: VendorAdapter {
         try RetreaverWebhook.decode(delivery, integration: integration)
     }
 
+    /// A page of its call objects posted as JSON.
+    public func decodeRows(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [PulledRow]? {
+        try RetreaverWebhook.pageRows(delivery, integration: integration)
+    }
+
     public init() {}
 
     /// Its own record of calls, pulled from its API.

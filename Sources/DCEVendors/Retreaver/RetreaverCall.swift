@@ -29,17 +29,6 @@ public enum RetreaverCall {
     /// The call objects of a JSON document: one object, `{"call": {…}}`, or a page
     /// (`[{"call": {…}}, …]`) of either, each with its place in the document for errors.
     static func objects(in document: JSONValue) throws(VendorError) -> [(object: [String: JSONValue], path: String)] {
-        func unwrap(_ value: JSONValue, path: String) throws(VendorError) -> (object: [String: JSONValue], path: String) {
-            guard case .object(var object) = value else {
-                throw VendorError(field: path.isEmpty ? nil : path, message: "\(path.isEmpty ? "the body" : path) must be a call object")
-            }
-            var place = path
-            if object.count == 1, case .object(let call)? = object["call"] {
-                object = call
-                place = path.isEmpty ? "call" : path + ".call"
-            }
-            return (object, place)
-        }
         if case .array(let page) = document {
             var objects: [(object: [String: JSONValue], path: String)] = []
             for (index, item) in page.enumerated() { objects.append(try unwrap(item, path: "[\(index)]")) }
@@ -47,6 +36,19 @@ public enum RetreaverCall {
             return objects
         }
         return [try unwrap(document, path: "")]
+    }
+
+    /// One call object, bare or as `{"call": {…}}`, with its place in the document.
+    static func unwrap(_ value: JSONValue, path: String) throws(VendorError) -> (object: [String: JSONValue], path: String) {
+        guard case .object(var object) = value else {
+            throw VendorError(field: path.isEmpty ? nil : path, message: "\(path.isEmpty ? "the body" : path) must be a call object")
+        }
+        var place = path
+        if object.count == 1, case .object(let call)? = object["call"] {
+            object = call
+            place = path.isEmpty ? "call" : path + ".call"
+        }
+        return (object, place)
     }
 
     /// A call object's members as flat fields: the nested `number` (v3) and `campaign` (v4)

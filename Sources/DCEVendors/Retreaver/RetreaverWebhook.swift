@@ -68,23 +68,50 @@ public enum RetreaverWebhook {
         } else {
             calls = [(FlatFields.form(delivery.bodyText), "")]
         }
-        let stageName = integration.parameter(Field.stage.rawValue)
         var events: [VendorEvent] = []
         for (fields, path) in calls {
             do throws(VendorError) {
-                guard let stageText = delivery.query[stageName] ?? fields.text(stageName) else {
-                    events.append(try RetreaverCall.snapshotEvent(fields, integration: integration, receivedAt: delivery.receivedAt))
-                    continue
-                }
-                guard let stage = Stage(rawValue: stageText.lowercased()) else {
-                    throw .invalid(stageName, "'\(stageText)' is not a Retreaver stage (start, selected, answered, timer, postback, always)")
-                }
-                events.append(try stageEvent(fields, stage: stage, integration: integration, receivedAt: delivery.receivedAt))
+                events.append(try event(fields, delivery: delivery, integration: integration))
             } catch {
                 throw CallSnapshot.locate(error, at: path)
             }
         }
         return events
+    }
+
+    /// A page of call objects posted as JSON (`calls.json`'s array), each read on its own;
+    /// nil for any other delivery.
+    static func pageRows(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [PulledRow]? {
+        guard delivery.method != "GET", delivery.bodyIsJSON, JSONBody.isArray(delivery.body),
+              case .array(let page) = try JSONBody.parse(delivery.body) else { return nil }
+        guard !page.isEmpty else { throw VendorError(field: nil, message: "the page holds no calls", code: "missing_field") }
+        let tagsKey = integration.parameter(Field.tags.rawValue)
+        return page.enumerated().map { index, item in
+            let outcome: Result<[VendorEvent], VendorError>
+            do throws(VendorError) {
+                let (object, path) = try RetreaverCall.unwrap(item, path: "[\(index)]")
+                do throws(VendorError) {
+                    outcome = .success([try event(RetreaverCall.flatten(object, tagsKey: tagsKey), delivery: delivery, integration: integration)])
+                } catch {
+                    throw CallSnapshot.locate(error, at: path)
+                }
+            } catch {
+                outcome = .failure(error)
+            }
+            return PulledRow(payload: JSONBody.text(item), outcome: outcome)
+        }
+    }
+
+    /// One call's event: its stage's, or without a stage the call as Retreaver lists it.
+    static func event(_ fields: FlatFields, delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> VendorEvent {
+        let stageName = integration.parameter(Field.stage.rawValue)
+        guard let stageText = delivery.query[stageName] ?? fields.text(stageName) else {
+            return try RetreaverCall.snapshotEvent(fields, integration: integration, receivedAt: delivery.receivedAt)
+        }
+        guard let stage = Stage(rawValue: stageText.lowercased()) else {
+            throw .invalid(stageName, "'\(stageText)' is not a Retreaver stage (start, selected, answered, timer, postback, always)")
+        }
+        return try stageEvent(fields, stage: stage, integration: integration, receivedAt: delivery.receivedAt)
     }
 
     static func stageEvent(

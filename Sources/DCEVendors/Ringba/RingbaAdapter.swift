@@ -12,6 +12,11 @@ public struct RingbaAdapter: VendorAdapter {
         try RingbaWebhook.decode(delivery, integration: integration)
     }
 
+    /// Call-log rows posted to the webhook, one or a page, as Ringba's API lists them.
+    public func decodeRows(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [PulledRow]? {
+        try RingbaWebhook.callLogRows(delivery, integration: integration)
+    }
+
     public init() {}
 
     /// Its own record of calls, pulled from its API.

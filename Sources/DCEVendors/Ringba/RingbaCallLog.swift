@@ -36,28 +36,22 @@ public enum RingbaCallLog {
     }
 
     /// The rows of a JSON body, each with its place in the document, or nil when the body
-    /// is not a call log (a conversion webhook's fields as JSON).
-    static func rows(in document: JSONValue) throws(VendorError) -> [(row: JSONValue, path: String)]? {
-        func page(_ value: JSONValue?, path: String) throws(VendorError) -> [(row: JSONValue, path: String)]? {
+    /// is not a call log (a conversion webhook's fields as JSON). A row that is not an
+    /// object is refused when it is read, on its own.
+    static func rows(in document: JSONValue) -> [(row: JSONValue, path: String)]? {
+        func page(_ value: JSONValue?, path: String) -> [(row: JSONValue, path: String)]? {
             guard case .array(let items)? = value else { return nil }
-            var rows: [(row: JSONValue, path: String)] = []
-            for (index, item) in items.enumerated() {
-                guard case .object = item else {
-                    throw VendorError(field: "\(path)[\(index)]", message: "\(path)[\(index)] must be a call-log row (an object)")
-                }
-                rows.append((item, "\(path)[\(index)]"))
-            }
-            return rows
+            return items.enumerated().map { index, item in (item, "\(path)[\(index)]") }
         }
         switch document {
         case .array:
-            return try page(document, path: "")
+            return page(document, path: "")
         case .object(let object):
-            if case .object(let report)? = object["report"], let rows = try page(report["records"], path: "report.records") { return rows }
-            if case .object(let log)? = object["callLog"], let rows = try page(log["data"], path: "callLog.data") { return rows }
+            if case .object(let report)? = object["report"], let rows = page(report["records"], path: "report.records") { return rows }
+            if case .object(let log)? = object["callLog"], let rows = page(log["data"], path: "callLog.data") { return rows }
             if case .object(let result)? = object["result"], case .object(let log)? = result["callLog"],
-               let rows = try page(log["data"], path: "result.callLog.data") { return rows }
-            if let rows = try page(object["records"], path: "records") { return rows }
+               let rows = page(log["data"], path: "result.callLog.data") { return rows }
+            if let rows = page(object["records"], path: "records") { return rows }
             let rowKeys = ["inboundCallId", "Columns", "columns"]
             return rowKeys.contains(where: { object[$0] != nil }) ? [(document, "")] : nil
         default:

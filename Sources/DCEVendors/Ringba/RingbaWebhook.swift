@@ -58,7 +58,7 @@ public enum RingbaWebhook {
             if delivery.bodyIsJSON {
                 let document = try JSONBody.parse(delivery.body)
                 // Call-log rows, one or a page, as Ringba's API lists them: many calls per delivery.
-                if let rows = try RingbaCallLog.rows(in: document) { return try callLogEvents(rows, delivery: delivery, integration: integration) }
+                if let rows = RingbaCallLog.rows(in: document) { return try callLogEvents(rows, delivery: delivery, integration: integration) }
                 guard case .object(let object) = document else {
                     throw VendorError(field: nil, message: "the body must be a JSON object or call-log rows", code: "malformed_json")
                 }
@@ -144,6 +144,23 @@ public enum RingbaWebhook {
             type: "ringba.\(stage)", fields: call
         )
         return [VendorEvent(event: event, payload: Self.payload(values))]
+    }
+
+    /// The rows of a call log posted as JSON, each read on its own; nil for any other
+    /// delivery (a pixel, or the conversion webhook's fields).
+    static func callLogRows(_ delivery: VendorDelivery, integration: IntegrationProfile) throws(VendorError) -> [PulledRow]? {
+        guard delivery.method == "POST", !delivery.body.isEmpty, delivery.bodyIsJSON,
+              let rows = RingbaCallLog.rows(in: try JSONBody.parse(delivery.body)) else { return nil }
+        guard !rows.isEmpty else { throw VendorError(field: nil, message: "the call log holds no rows", code: "missing_field") }
+        return rows.map { row, path in
+            let outcome: Result<[VendorEvent], VendorError>
+            do throws(VendorError) {
+                outcome = .success([try RingbaCallLog.event(row, integration: integration, receivedAt: delivery.receivedAt)])
+            } catch {
+                outcome = .failure(CallSnapshot.locate(error, at: path))
+            }
+            return PulledRow(payload: JSONBody.text(row), outcome: outcome)
+        }
     }
 
     static func callLogEvents(
