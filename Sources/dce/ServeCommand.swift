@@ -5,6 +5,7 @@ import DCEStorage
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
@@ -59,7 +60,13 @@ struct ServeCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(
             services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            FileHandle.standardError.write(Data(
+                "dce serve: cannot listen on \(host):\(settings.port): the address is in use (by another dce serve, or another program)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }
 

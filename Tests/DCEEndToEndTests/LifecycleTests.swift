@@ -35,6 +35,22 @@ import Testing
         #expect(migrate.status == 0, "\(migrate.stderr)")
     }
 
+    @Test func aSecondServerOnAPortInUseSaysSoAndExitsWithoutCrashing() async throws {
+        let first = try await TestDatabases.create(.sqlite)
+        let second = try await TestDatabases.create(.sqlite)
+        defer { Task { try? await first.drop(); try? await second.drop() } }
+        let server = try await DCEProcess(database: first.location)
+        defer { server.stop() }
+
+        let refused = try await DCEProcess.run(["serve", "--port", String(server.port), "--database", second.location.connectionString])
+
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("cannot listen on 127.0.0.1:\(server.port): the address is in use"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("crashed"), "the database closes cleanly although the start was cancelled")
+        // The database it opened is whole: it migrates again at once.
+        #expect(try await DCEProcess.run(["migrate", "--database", second.location.connectionString]).status == 0)
+    }
+
     @Test func theDemoFillsAMonthOfCallsAndPrintsHowToSignIn() async throws {
         let created = try await TestDatabases.create(.sqlite)
         defer { Task { try? await created.drop() } }

@@ -118,6 +118,12 @@ public final class SQLiteBackend: Database, GroupWritingDatabase {
     }
 
     public func close() async {
+        // A start that fails cancels the task closing the database, and SQLiteNIO refuses
+        // work from a cancelled task: the connections close in a task of their own.
+        await Task { await self.closeConnections() }.value
+    }
+
+    private func closeConnections() async {
         for connection in await writer.drain() { connection.close() }
         for connection in await readers.drain() { try? await connection.close() }
         await writerThread.shutdown()
