@@ -60,6 +60,31 @@ private func at(_ seconds: Int64) -> Timestamp { Timestamp(millisecondsSince1970
     }
 
     @Test(arguments: TestEngine.all)
+    func newCredentialsCloseTheBreakerDropTheOldTokenAndMakeTheNextRunDue(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            // setup: credentials that failed until the breaker opened for an hour
+            let fixture = try await SyncFixture.make(database)
+            try await fixture.giveCredentials(at: at(1_000))
+            let failed = SyncState(
+                integrationID: fixture.integration.id, accountID: fixture.accountID, syncedTo: at(500), lastError: "401 Unauthorized",
+                failures: 5, breaker: .open, breakerUntil: at(4_600), rowsPulled: 70, nextRunAt: at(4_600),
+                token: AccessToken(value: "token-of-the-old-password"))
+            try await fixture.states.save(failed)
+            // run
+            try await fixture.giveCredentials(at: at(1_200))
+            // validate
+            var expected = failed
+            expected.breaker = .closed
+            expected.breakerUntil = nil
+            expected.failures = 0
+            expected.token = nil
+            expected.nextRunAt = at(1_200)
+            #expect(try await fixture.states.state(integrationID: fixture.integration.id) == expected)
+            #expect(try await fixture.states.due(now: at(1_200)) == [fixture.integration.id])
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func withoutAKeyCredentialsAreRefusedButTheirNamesStillShow(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in
             let fixture = try await SyncFixture.make(database)

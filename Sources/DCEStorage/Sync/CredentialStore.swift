@@ -60,6 +60,7 @@ public struct CredentialStore: Sendable {
     }
 
     /// Stores (or replaces) the integration's credentials.
+    /// Stores an integration's credentials, replacing any before. Its sync starts afresh.
     public func set(_ credentials: StoredCredentials) async throws {
         guard let box else { throw CredentialStoreError.noSecretKey }
         let sealed = box.seal(try Self.json(credentials.values))
@@ -74,6 +75,13 @@ public struct CredentialStore: Sendable {
                     account_id = excluded.account_id, sealed = excluded.sealed, key_names = excluded.key_names,
                     api_base_url = excluded.api_base_url, sync_interval_seconds = excluded.sync_interval_seconds,
                     updated_at = excluded.updated_at
+                """).run()
+            // New credentials are a new start: the breaker the old ones opened closes, their
+            // token is dropped, and the next run is due at once.
+            try await sql.raw("""
+                UPDATE sync_state SET breaker = \(bind: BreakerState.closed.rawValue), breaker_until = NULL, failures = 0,
+                    token_sealed = NULL, next_run_at = \(bind: credentials.updatedAt.millisecondsSince1970)
+                WHERE integration_id = \(bind: credentials.integrationID)
                 """).run()
         }
     }
