@@ -291,6 +291,87 @@ extension RoutedCall {
     }
 
     @Test(arguments: TestEngine.all)
+    func countsAreKeptPerOwnerAndPeriodAsCallsRingConnectAndConvert(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            // setup: a buyer on New York's clock with two targets, West on Los Angeles' clock and East on UTC
+            let exchange = try await RoutingExchange.make(database)
+            let buyerSpec = BuyerSpec(name: "Acme", timeZone: try IANATimeZone(identifier: "America/New_York", field: "time_zone"),
+                                      conversion: RoutingExchange.conversion)
+            let buyer = BuyerID(rawValue: try await exchange.directory.create(buyerSpec, accountID: exchange.accountID).id)
+            let westSpec = TargetSpec(name: "West", buyerID: buyer, destination: .number(try PhoneNumber(parsing: "+12135550101")),
+                                      timeZone: try IANATimeZone(identifier: "America/Los_Angeles", field: "time_zone"))
+            let west = TargetID(rawValue: try await exchange.directory.create(westSpec, accountID: exchange.accountID).id)
+            let east = try await exchange.target("East", buyer: buyer, number: "+12125550102")
+            let campaign = try await exchange.campaign([RoutingEntry(targetID: west, priority: 1), RoutingEntry(targetID: east, priority: 2)])
+            let at = RoutingExchange.noon  // 2025-11-03 15:00 UTC: 10:00 in New York, 07:00 in Los Angeles
+
+            // run: a call rings West, falls through to East, which answers and talks 120 s; a
+            // late duration of 30 s then takes the conversion back
+            let call = try await exchange.route(campaign, at: at)
+            _ = try await exchange.desk.fallThrough(routeID: call.routeID, accountID: exchange.accountID, outcome: .noAnswer, at: at.adding(seconds: 20))
+            try await exchange.desk.connected(routeID: call.routeID, accountID: exchange.accountID, at: at.adding(seconds: 25))
+            try await exchange.desk.ended(routeID: call.routeID, accountID: exchange.accountID, at: at.adding(seconds: 145), durationSeconds: 120)
+            let converted = try await Self.counters(database)
+            try await exchange.desk.ended(routeID: call.routeID, accountID: exchange.accountID, at: at.adding(seconds: 600), durationSeconds: 30)
+            let takenBack = try await Self.counters(database)
+
+            // validate: each owner's periods on its own clock; the buyer counts the call once
+            let utcDay = "1762128000000"  // 2025-11-03 00:00 UTC
+            let westDay = "1762156800000"  // 2025-11-03 00:00 Los Angeles (UTC-8)
+            let buyerDay = "1762146000000"  // 2025-11-03 00:00 New York (UTC-5)
+            #expect(converted["\(west.rawValue) routed day \(westDay)"] == 1)
+            #expect(converted["\(west.rawValue) routed total 0"] == 1)
+            #expect(converted["\(west.rawValue) connected total 0"] == nil)
+            #expect(converted["\(east.rawValue) routed day \(utcDay)"] == 1)
+            #expect(converted["\(east.rawValue) connected day \(utcDay)"] == 1)
+            #expect(converted["\(east.rawValue) converted month 1761955200000"] == 1)  // 2025-11-01 00:00 UTC
+            #expect(converted["\(buyer.rawValue) routed day \(buyerDay)"] == 1, "two of its targets rang: one call to the buyer")
+            #expect(converted["\(buyer.rawValue) routed hour \(at.millisecondsSince1970)"] == 1)
+            #expect(converted["\(buyer.rawValue) converted month 1761969600000"] == 1)  // 2025-11-01 00:00 New York (UTC-4)
+            #expect(converted["\(buyer.rawValue) converted total 0"] == 1)
+            #expect(takenBack["\(buyer.rawValue) converted total 0"] == 0)
+            #expect(takenBack["\(east.rawValue) converted day \(utcDay)"] == 0)
+            #expect(takenBack["\(east.rawValue) connected day \(utcDay)"] == 1)
+        }
+    }
+
+    /// Every counter as "owner metric period start" → count.
+    static func counters(_ database: any Database) async throws -> [String: Int] {
+        try await database.read { sql in
+            try await sql.raw("SELECT owner_id, metric, period, period_start, count FROM cap_counters").all()
+        }.reduce(into: [:]) { counters, row in
+            let key = [try row.decode(column: "owner_id", as: String.self), try row.decode(column: "metric", as: String.self),
+                       try row.decode(column: "period", as: String.self), String(try row.decode(column: "period_start", as: Int64.self))]
+            counters[key.joined(separator: " ")] = try row.decode(column: "count", as: Int.self)
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
+    func attemptsStoredBeforeTheCountersStillCountAgainstCaps(engine: TestEngine) async throws {
+        try await TestDatabases.with(engine) { database in
+            // setup: a target capped at 2 a day that already rang twice today, in attempts stored
+            // before the counters were kept (no counters, `counted = 0`)
+            let exchange = try await RoutingExchange.make(database)
+            let buyer = try await exchange.buyer("Acme")
+            let line = try await exchange.target("Line", buyer: buyer, number: "+12125550101", caps: Caps([CapLimit(.routed, per: .day, limit: 2)]))
+            let campaign = try await exchange.campaign([RoutingEntry(targetID: line)])
+            let earlier = try await [exchange.route(campaign, caller: "+14155550111"), exchange.route(campaign, caller: "+14155550112")]
+            try await database.write { sql in
+                try await sql.raw("UPDATE route_attempts SET counted = 0, target_hour = NULL, target_day = NULL, target_month = NULL").run()
+                try await sql.raw("DELETE FROM cap_counters").run()
+            }
+
+            // run
+            let third = try await exchange.route(campaign, caller: "+14155550113")
+
+            // validate
+            #expect(earlier.map(\.ringingTargets) == [[line], [line]])
+            #expect(third.reason(of: line) == "cap_daily")
+            #expect(third.ringingTargets == [])
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func aLateDurationDecidesTheConversionAgain(engine: TestEngine) async throws {
         try await TestDatabases.with(engine) { database in
             let exchange = try await RoutingExchange.make(database)

@@ -2,13 +2,16 @@ import DCEDomain
 import Foundation
 import SQLKit
 
-/// Fills `RoutingUsage` from `route_attempts` at the moment of routing, inside the routing
-/// transaction, so the counts and the attempt that follows them are one atomic step.
+/// Fills `RoutingUsage` at the moment of routing, inside the routing transaction, so the
+/// counts and the attempt that follows them are one atomic step.
 ///
 /// Each period is the one containing the call's time on the owner's clock (a target's or
 /// a buyer's time zone). An attempt counts in the period it started in, for every metric:
 /// a call connected or converted today after being routed yesterday counts for
-/// yesterday, the day it was sold. Owners sharing a time zone are counted in one query.
+/// yesterday, the day it was sold. The counts are kept as they change (`cap_counters`,
+/// see `record`), so routing reads a few rows however many calls an owner has had; live
+/// calls are counted from the attempts still open. Attempts stored before the counters
+/// are counted from their own rows, as they always were.
 enum CapCounting {
     /// How long an attempt that never reported its end still counts as live: a carrier's
     /// lost callback must not block a target's concurrency forever.
@@ -38,6 +41,52 @@ enum CapCounting {
         return usage
     }
 
+    /// The first instant of the hour, day and month containing a time on an owner's clock:
+    /// the periods an attempt starting then is counted in.
+    struct PeriodStarts: Hashable, Sendable {
+        var hour: Int64?
+        var day: Int64?
+        var month: Int64?
+
+        init(hour: Int64?, day: Int64?, month: Int64?) {
+            self.hour = hour
+            self.day = day
+            self.month = month
+        }
+
+        init(at time: Timestamp, in zone: IANATimeZone) {
+            func start(_ period: CapPeriod) -> Int64? { period.interval(containing: time, in: zone)?.lowerBound.millisecondsSince1970 }
+            self.init(hour: start(.hour), day: start(.day), month: start(.month))
+        }
+
+        /// Each period with its start; `total` starts at 0.
+        var periods: [(CapPeriod, Int64)] {
+            [(.hour, hour), (.day, day), (.month, month)].compactMap { period, start in start.map { (period, $0) } } + [(.total, 0)]
+        }
+    }
+
+    /// Adds `delta` (1, or -1 when a late duration takes a conversion back) to `metric` of
+    /// each owner, in the periods of its attempt. In the routing transaction, under the
+    /// account's lock on PostgreSQL.
+    static func record(
+        _ delta: Int, _ metric: CapMetric, owners: [(id: String, starts: PeriodStarts)], accountID: AccountID, on sql: any SQLDatabase
+    ) async throws {
+        var rows: [SQLQueryString] = []
+        for (id, starts) in owners {
+            for (period, start) in starts.periods {
+                rows.append("""
+                    (\(bind: accountID.rawValue), \(bind: id), \(bind: metric.rawValue), \(bind: period.rawValue), \(bind: start), \(bind: Int64(delta)))
+                    """)
+            }
+        }
+        guard !rows.isEmpty else { return }
+        try await sql.raw("""
+            INSERT INTO cap_counters (account_id, owner_id, metric, period, period_start, count)
+            VALUES \(SQLList(rows, separator: SQLRaw(", ")))
+            ON CONFLICT (account_id, owner_id, metric, period, period_start) DO UPDATE SET count = cap_counters.count + excluded.count
+            """).run()
+    }
+
     enum Owner {
         case target, buyer
 
@@ -49,9 +98,53 @@ enum CapCounting {
         }
     }
 
-    /// One row per owner with its counts in each current period. A buyer's call that rang
-    /// two of its targets in turn is one call to the buyer, so buyers count distinct routes.
+    /// Each owner's counts in the current periods: its counters, its live calls, and what
+    /// attempts stored before the counters add.
     static func counts(
+        owner: Owner, ids: [String], caps: [Caps], zone: IANATimeZone, accountID: AccountID, at time: Timestamp, on sql: any SQLDatabase
+    ) async throws -> [String: CapCounts] {
+        guard !ids.isEmpty else { return [:] }
+        var result = try await uncounted(owner: owner, ids: ids, caps: caps, zone: zone, accountID: accountID, at: time, on: sql)
+        let starts = PeriodStarts(at: time, in: zone).periods
+        let current = SQLList(starts.map { period, start -> SQLQueryString in
+            "(period = \(bind: period.rawValue) AND period_start = \(bind: start))"
+        }, separator: SQLRaw(" OR "))
+        let counters = try await sql.raw("""
+            SELECT owner_id, metric, period, count FROM cap_counters
+            WHERE account_id = \(bind: accountID.rawValue) AND owner_id IN (\(binds: ids)) AND (\(current))
+            """).all()
+        for row in counters {
+            let id = try row.decode(column: "owner_id", as: String.self)
+            guard let metric = CapMetric(rawValue: try row.decode(column: "metric", as: String.self)),
+                  let period = CapPeriod(rawValue: try row.decode(column: "period", as: String.self)) else { continue }
+            let count = try row.decode(column: "count", as: Int.self)
+            var counts = result[id] ?? .zero
+            switch metric {
+            case .routed: counts.routed.add(count, in: period)
+            case .connected: counts.connected.add(count, in: period)
+            case .converted: counts.converted.add(count, in: period)
+            }
+            result[id] = counts
+        }
+        let liveSince = time.millisecondsSince1970 &- liveWindowMilliseconds
+        let live = try await sql.raw("""
+            SELECT \(unsafeRaw: owner.column) AS owner, \(count(owner, "1 = 1", as: "live"))
+            FROM route_attempts
+            WHERE account_id = \(bind: accountID.rawValue) AND \(unsafeRaw: owner.column) IN (\(binds: ids))
+              AND ended_at IS NULL AND started_at >= \(bind: liveSince) AND counted = 1
+            GROUP BY \(unsafeRaw: owner.column)
+            """).all()
+        for row in live {
+            let id = try row.decode(column: "owner", as: String.self)
+            result[id, default: .zero].live += try row.decode(column: "live", as: Int.self)
+        }
+        return result
+    }
+
+    /// What attempts stored before the counters (`counted = 0`) add, counted from their rows.
+    /// A buyer's call that rang two of its targets in turn is one call to the buyer, so
+    /// buyers count distinct routes.
+    static func uncounted(
         owner: Owner, ids: [String], caps: [Caps], zone: IANATimeZone, accountID: AccountID, at time: Timestamp, on sql: any SQLDatabase
     ) async throws -> [String: CapCounts] {
         guard !ids.isEmpty else { return [:] }
@@ -84,7 +177,7 @@ enum CapCounting {
         let rows = try await sql.raw("""
             SELECT \(unsafeRaw: owner.column) AS owner, \(SQLList(columns, separator: SQLRaw(", ")))
             FROM route_attempts
-            WHERE account_id = \(bind: accountID.rawValue) AND \(unsafeRaw: owner.column) IN (\(binds: ids))\(scope)
+            WHERE account_id = \(bind: accountID.rawValue) AND \(unsafeRaw: owner.column) IN (\(binds: ids)) AND counted = 0\(scope)
             GROUP BY \(unsafeRaw: owner.column)
             """).all()
         var result: [String: CapCounts] = [:]
@@ -128,5 +221,17 @@ enum CapCounting {
             history[buyer, default: []].append(Timestamp(millisecondsSince1970: try row.decode(column: "connected_at", as: Int64.self)))
         }
         return history
+    }
+}
+
+extension PeriodCounts {
+    /// Adds a counter's value to the period it is for.
+    mutating func add(_ count: Int, in period: CapPeriod) {
+        switch period {
+        case .hour: hour += count
+        case .day: day += count
+        case .month: month += count
+        case .total: total += count
+        }
     }
 }

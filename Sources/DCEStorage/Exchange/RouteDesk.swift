@@ -180,7 +180,8 @@ public struct RouteDesk: Sendable {
             try await Self.insert(
                 routed, request: request, accountID: accountID, buyerRules: buyerRules,
                 fallbackAction: campaign.spec.fallback, simultaneousRing: campaign.spec.simultaneousRing, on: sql)
-            try await Self.insertAttempts(ringing, after: 0, routeID: routeID, caller: request.caller, at: request.time, accountID: accountID, on: sql)
+            try await Self.insertAttempts(
+                ringing, after: 0, routeID: routeID, caller: request.caller, at: request.time, plan: snapshot.plan, accountID: accountID, on: sql)
             return routed
         }
     }
@@ -245,10 +246,10 @@ public struct RouteDesk: Sendable {
             let remaining = stored.call.decision.route.filter { !tried.contains($0.target) }
             var next: [RoutedTarget] = []
             var reason = FallbackReason.targetsExhausted
+            // The targets' caps, hours, filters and clocks as they are now; the order stays the stored one.
+            let plan = snapshot.map { Self.plan($0.plan, narrowedTo: Set(remaining.map(\.target))) }
             if !remaining.isEmpty {
-                if let snapshot {
-                    // The targets' caps, hours and filters as they are now; the order stays the stored one.
-                    let plan = Self.plan(snapshot.plan, narrowedTo: Set(remaining.map(\.target)))
+                if let plan {
                     let call = RoutingCall(caller: stored.caller, dialed: stored.dialed, tags: stored.tags, time: at)
                     let usage = try await CapCounting.usage(for: plan, accountID: accountID, caller: stored.caller, at: at, on: sql)
                     next = Self.pick(stored.simultaneousRing, from: remaining, plan: plan, call: call, usage: usage, places: places)
@@ -264,9 +265,11 @@ public struct RouteDesk: Sendable {
                     WHERE account_id = \(bind: accountID.rawValue) AND id = \(bind: routeID)
                     """).run()
                 call.fallback = applied
-            } else {
+            } else if let plan {
                 let last = stored.attempts.map(\.attempt).max() ?? 0
-                try await Self.insertAttempts(next, after: last, routeID: routeID, caller: stored.caller, at: at, accountID: accountID, on: sql)
+                try await Self.insertAttempts(
+                    next, after: last, routeID: routeID, caller: stored.caller, at: at, plan: plan,
+                    buyersRung: Set(stored.attempts.map(\.buyer)), accountID: accountID, on: sql)
                 call.rules = try await Self.reprice(for: next[0].buyer, stored: stored, accountID: accountID, on: sql)
             }
             call.ringing = next
@@ -286,6 +289,8 @@ public struct RouteDesk: Sendable {
                 UPDATE route_attempts SET connected_at = \(bind: at.millisecondsSince1970)
                 WHERE account_id = \(bind: accountID.rawValue) AND route_id = \(bind: routeID) AND attempt = \(bind: answered.attempt)
                 """).run()
+            // One attempt of a route connects, so its buyer counts the call once.
+            try await CapCounting.record(1, .connected, owners: answered.owners, accountID: accountID, on: sql)
             try await sql.raw("""
                 UPDATE route_attempts SET ended_at = \(bind: at.millisecondsSince1970), outcome = \(bind: AttemptOutcome.canceled.rawValue)
                 WHERE account_id = \(bind: accountID.rawValue) AND route_id = \(bind: routeID) AND ended_at IS NULL
@@ -312,6 +317,10 @@ public struct RouteDesk: Sendable {
                         converted_at = \(bind: converted ? (answered.convertedAt ?? endedAt).millisecondsSince1970 : nil as Int64?)
                     WHERE account_id = \(bind: accountID.rawValue) AND route_id = \(bind: routeID) AND attempt = \(bind: answered.attempt)
                     """).run()
+                // A late duration can take a conversion back as well as make one.
+                if converted != (answered.convertedAt != nil) {
+                    try await CapCounting.record(converted ? 1 : -1, .converted, owners: answered.owners, accountID: accountID, on: sql)
+                }
             }
             try await sql.raw("""
                 UPDATE route_attempts SET ended_at = \(bind: at.millisecondsSince1970), outcome = \(bind: AttemptOutcome.canceled.rawValue)
@@ -428,6 +437,15 @@ extension RouteDesk {
         var connectedAt: Timestamp?
         var convertedAt: Timestamp?
         var endedAt: Timestamp?
+        /// The periods its target and buyer counted it in; nil for an attempt stored before
+        /// the counters, which is counted from its row.
+        var counted: (target: CapCounting.PeriodStarts, buyer: CapCounting.PeriodStarts)?
+
+        /// Its target and buyer with the periods it counts in, for `CapCounting.record`.
+        var owners: [(id: String, starts: CapCounting.PeriodStarts)] {
+            guard let counted else { return [] }
+            return [(target.rawValue, counted.target), (buyer.rawValue, counted.buyer)]
+        }
     }
 
     /// A stored route with what following the call needs besides the answer.
@@ -468,16 +486,25 @@ extension RouteDesk {
             """).first() else { return nil }
         let routeID = try row.decode(column: "id", as: String.self)
         let attempts = try await sql.raw("""
-            SELECT attempt, target_id, buyer_id, connected_at, converted_at, ended_at FROM route_attempts
+            SELECT attempt, target_id, buyer_id, connected_at, converted_at, ended_at, counted,
+                   target_hour, target_day, target_month, buyer_hour, buyer_day, buyer_month
+            FROM route_attempts
             WHERE account_id = \(bind: accountID.rawValue) AND route_id = \(bind: routeID) ORDER BY attempt
             """).all().map { attempt in
-                StoredAttempt(
+                func starts(_ owner: String) throws -> CapCounting.PeriodStarts {
+                    CapCounting.PeriodStarts(
+                        hour: try attempt.decode(column: "\(owner)_hour", as: Int64?.self),
+                        day: try attempt.decode(column: "\(owner)_day", as: Int64?.self),
+                        month: try attempt.decode(column: "\(owner)_month", as: Int64?.self))
+                }
+                return StoredAttempt(
                     attempt: try attempt.decode(column: "attempt", as: Int.self),
                     target: TargetID(rawValue: try attempt.decode(column: "target_id", as: String.self)),
                     buyer: BuyerID(rawValue: try attempt.decode(column: "buyer_id", as: String.self)),
                     connectedAt: try attempt.decode(column: "connected_at", as: Int64?.self).map(Timestamp.init(millisecondsSince1970:)),
                     convertedAt: try attempt.decode(column: "converted_at", as: Int64?.self).map(Timestamp.init(millisecondsSince1970:)),
-                    endedAt: try attempt.decode(column: "ended_at", as: Int64?.self).map(Timestamp.init(millisecondsSince1970:)))
+                    endedAt: try attempt.decode(column: "ended_at", as: Int64?.self).map(Timestamp.init(millisecondsSince1970:)),
+                    counted: try attempt.decode(column: "counted", as: Int.self) == 1 ? (try starts("target"), try starts("buyer")) : nil)
             }
         let decision = try decode(RoutingDecision.self, try row.decode(column: "decision", as: String.self))
         let ordered = Dictionary(decision.route.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
@@ -517,16 +544,30 @@ extension RouteDesk {
             """).run()
     }
 
+    /// Stores the attempts that ring now and counts each as routed: for its target in the
+    /// periods of the target's clock, and for its buyer, on the buyer's clock, unless the
+    /// route already rang that buyer (`buyersRung`): a buyer counts a call once.
     static func insertAttempts(
         _ targets: [RoutedTarget], after last: Int, routeID: String, caller: PhoneNumber?, at time: Timestamp,
-        accountID: AccountID, on sql: any SQLDatabase
+        plan: RoutingPlan, buyersRung: Set<BuyerID> = [], accountID: AccountID, on sql: any SQLDatabase
     ) async throws {
+        var buyersRung = buyersRung
         for (offset, target) in targets.enumerated() {
+            let targetZone = plan.targets.first { $0.id == target.target }?.timeZone ?? .utc
+            let buyerZone = plan.buyer(target.buyer)?.timeZone ?? .utc
+            let targetStarts = CapCounting.PeriodStarts(at: time, in: targetZone)
+            let buyerStarts = CapCounting.PeriodStarts(at: time, in: buyerZone)
             try await sql.raw("""
-                INSERT INTO route_attempts (account_id, route_id, attempt, target_id, buyer_id, caller, started_at)
+                INSERT INTO route_attempts (account_id, route_id, attempt, target_id, buyer_id, caller, started_at, counted,
+                                            target_hour, target_day, target_month, buyer_hour, buyer_day, buyer_month)
                 VALUES (\(bind: accountID.rawValue), \(bind: routeID), \(bind: last + offset + 1), \(bind: target.target.rawValue),
-                        \(bind: target.buyer.rawValue), \(bind: caller?.e164), \(bind: time.millisecondsSince1970))
+                        \(bind: target.buyer.rawValue), \(bind: caller?.e164), \(bind: time.millisecondsSince1970), 1,
+                        \(bind: targetStarts.hour), \(bind: targetStarts.day), \(bind: targetStarts.month),
+                        \(bind: buyerStarts.hour), \(bind: buyerStarts.day), \(bind: buyerStarts.month))
                 """).run()
+            var owners = [(id: target.target.rawValue, starts: targetStarts)]
+            if buyersRung.insert(target.buyer).inserted { owners.append((target.buyer.rawValue, buyerStarts)) }
+            try await CapCounting.record(1, .routed, owners: owners, accountID: accountID, on: sql)
         }
     }
 

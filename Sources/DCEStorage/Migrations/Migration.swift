@@ -34,6 +34,7 @@ public enum Migrations {
         m015Sync,
         m016Recordings,
         m017ExchangeRevisions,
+        m018CapCounters,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns
