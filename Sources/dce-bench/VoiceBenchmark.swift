@@ -29,6 +29,8 @@ struct VoiceBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds per phase.") var duration = 10.0
     @Option(help: "Requests in flight in the saturation phases.") var concurrency = 64
     @Option(help: "Rounds of GET /health followed at once by saturation; the ratio reported is their median.") var rounds = 3
+    @Flag(help: "Cap the made buyer and target (routed per hour, day, month and in total) as pay-per-call buyers are, with limits no run reaches: every call counts caps. (The run's calls never end, so a concurrency cap would count every one of them as live.)")
+    var capped = false
     @Flag(help: "Print the results as JSON.") var json = false
 
     func validate() throws {
@@ -100,12 +102,22 @@ struct VoiceBenchmark: AsyncParsableCommand {
             }
             return id
         }
-        let buyer = try await create("/v1/buyers", [
+        let caps: JSONValue = .object([
+            "limits": .array(["hour", "day", "month", "total"].map { period in
+                .object(["metric": .string("routed"), "period": .string(period), "limit": .integer(1_000_000_000)])
+            } + [.object(["metric": .string("converted"), "period": .string("day"), "limit": .integer(1_000_000_000)])]),
+        ])
+        var buyerSpec: [String: JSONValue] = [
             "name": .string("bench buyer \(run)"), "conversion": .object(["min_seconds": .integer(90), "revenue": .string("25.00")]),
-        ])
-        let target = try await create("/v1/targets", [
-            "name": .string("bench target \(run)"), "buyer_id": .string(buyer), "destination": .string("+12025550101"),
-        ])
+        ]
+        var targetSpec: [String: JSONValue] = ["name": .string("bench target \(run)"), "destination": .string("+12025550101")]
+        if capped {
+            buyerSpec["caps"] = caps
+            targetSpec["caps"] = caps
+        }
+        let buyer = try await create("/v1/buyers", buyerSpec)
+        targetSpec["buyer_id"] = .string(buyer)
+        let target = try await create("/v1/targets", targetSpec)
         let campaign = try await create("/v1/campaigns", [
             "name": .string("bench campaign \(run)"), "routing": .array([.object(["target_id": .string(target)])]),
         ])

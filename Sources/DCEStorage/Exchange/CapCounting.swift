@@ -126,6 +126,8 @@ enum CapCounting {
             }
             result[id] = counts
         }
+        // Live calls are read only where a concurrency cap needs them.
+        guard caps.contains(where: { $0.concurrency != nil }) else { return result }
         let liveSince = time.millisecondsSince1970 &- liveWindowMilliseconds
         let live = try await sql.raw("""
             SELECT \(unsafeRaw: owner.column) AS owner, \(count(owner, "1 = 1", as: "live"))
