@@ -361,8 +361,11 @@ extension RoutedCall {
                 try await sql.raw("DELETE FROM cap_counters").run()
             }
 
-            // run
-            let third = try await exchange.route(campaign, caller: "+14155550113")
+            // run: a process started after the upgrade
+            let restarted = RoutingExchange(
+                database: database, accountID: exchange.accountID, directory: exchange.directory,
+                desk: RouteDesk(database: database, directory: exchange.directory, places: NoCallerPlaces()))
+            let third = try await restarted.route(campaign, caller: "+14155550113")
 
             // validate
             #expect(earlier.map(\.ringingTargets) == [[line], [line]])

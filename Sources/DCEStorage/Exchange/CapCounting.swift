@@ -1,6 +1,7 @@
 import DCEDomain
 import Foundation
 import SQLKit
+import Synchronization
 
 /// Fills `RoutingUsage` at the moment of routing, inside the routing transaction, so the
 /// counts and the attempt that follows them are one atomic step.
@@ -18,21 +19,23 @@ enum CapCounting {
     static let liveWindowMilliseconds: Int64 = 4 * 3_600_000
 
     static func usage(
-        for plan: RoutingPlan, accountID: AccountID, caller: PhoneNumber?, at time: Timestamp, on sql: any SQLDatabase
+        for plan: RoutingPlan, accountID: AccountID, caller: PhoneNumber?, at time: Timestamp, uncounted: UncountedAttempts,
+        on sql: any SQLDatabase
     ) async throws -> RoutingUsage {
+        let withUncounted = try await uncounted.exist(on: sql)
         var usage = RoutingUsage()
         let capped = plan.targets.filter { !$0.caps.isEmpty }
         for (zone, targets) in Dictionary(grouping: capped, by: \.timeZone) {
             let counted = try await counts(
                 owner: .target, ids: targets.map(\.id.rawValue), caps: targets.map(\.caps), zone: zone,
-                accountID: accountID, at: time, on: sql)
+                accountID: accountID, at: time, withUncounted: withUncounted, on: sql)
             for (id, counts) in counted { usage.targets[TargetID(rawValue: id)] = counts }
         }
         let cappedBuyers = plan.buyers.filter { !$0.caps.isEmpty }
         for (zone, buyers) in Dictionary(grouping: cappedBuyers, by: \.timeZone) {
             let counted = try await counts(
                 owner: .buyer, ids: buyers.map(\.id.rawValue), caps: buyers.map(\.caps), zone: zone,
-                accountID: accountID, at: time, on: sql)
+                accountID: accountID, at: time, withUncounted: withUncounted, on: sql)
             for (id, counts) in counted { usage.buyers[BuyerID(rawValue: id)] = counts }
         }
         if let caller {
@@ -101,10 +104,12 @@ enum CapCounting {
     /// Each owner's counts in the current periods: its counters, its live calls, and what
     /// attempts stored before the counters add.
     static func counts(
-        owner: Owner, ids: [String], caps: [Caps], zone: IANATimeZone, accountID: AccountID, at time: Timestamp, on sql: any SQLDatabase
+        owner: Owner, ids: [String], caps: [Caps], zone: IANATimeZone, accountID: AccountID, at time: Timestamp,
+        withUncounted: Bool, on sql: any SQLDatabase
     ) async throws -> [String: CapCounts] {
         guard !ids.isEmpty else { return [:] }
-        var result = try await uncounted(owner: owner, ids: ids, caps: caps, zone: zone, accountID: accountID, at: time, on: sql)
+        var result = withUncounted
+            ? try await uncounted(owner: owner, ids: ids, caps: caps, zone: zone, accountID: accountID, at: time, on: sql) : [:]
         let starts = PeriodStarts(at: time, in: zone).periods
         let current = SQLList(starts.map { period, start -> SQLQueryString in
             "(period = \(bind: period.rawValue) AND period_start = \(bind: start))"
@@ -223,6 +228,20 @@ enum CapCounting {
             history[buyer, default: []].append(Timestamp(millisecondsSince1970: try row.decode(column: "connected_at", as: Int64.self)))
         }
         return history
+    }
+}
+
+/// Whether the database holds attempts stored before the counters, which are counted from
+/// their rows. Every attempt stored since is counted, so once a check finds none there will
+/// never be any: the answer is then kept, and routing skips their queries.
+final class UncountedAttempts: Sendable {
+    private let noneLeft = Mutex(false)
+
+    func exist(on sql: any SQLDatabase) async throws -> Bool {
+        if noneLeft.withLock({ $0 }) { return false }
+        let found = try await sql.raw("SELECT 1 AS found FROM route_attempts WHERE counted = 0 LIMIT 1").first() != nil
+        if !found { noneLeft.withLock { $0 = true } }
+        return found
     }
 }
 

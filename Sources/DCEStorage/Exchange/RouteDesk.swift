@@ -93,6 +93,7 @@ public struct RouteDesk: Sendable {
     let directory: ExchangeDirectory
     let places: any CallerPlaces
     let committers: [GroupCommitter<Never, Never>]
+    let uncounted = UncountedAttempts()
 
     /// Committers on PostgreSQL: accounts routing at once without waiting for each other.
     static let lanes = 6
@@ -146,6 +147,7 @@ public struct RouteDesk: Sendable {
     private func decide(_ request: RouteRequest, snapshot: ExchangeSnapshot, accountID: AccountID, seed: UInt64) async throws -> RoutedCall {
         let engine = database.engine
         let places = self.places
+        let uncounted = self.uncounted
         let campaign = snapshot.campaign
         let publisherID = request.publisherID
             ?? campaign.spec.numbers.first(where: { $0.number == request.dialed && request.dialed != nil })?.publisherID
@@ -161,7 +163,8 @@ public struct RouteDesk: Sendable {
                let stored = try await Self.load(where: Self.byExternalID(request.source, externalCallID), accountID: accountID, on: sql) {
                 return stored
             }
-            let usage = try await CapCounting.usage(for: snapshot.plan, accountID: accountID, caller: request.caller, at: request.time, on: sql)
+            let usage = try await CapCounting.usage(
+                for: snapshot.plan, accountID: accountID, caller: request.caller, at: request.time, uncounted: uncounted, on: sql)
             var random = SeededRandom(seed: seed)
             let decision = snapshot.plan.route(call, usage: usage, places: places, random: &random)
             let ringing = Self.pick(
@@ -233,6 +236,7 @@ public struct RouteDesk: Sendable {
         }
         let engine = database.engine
         let places = self.places
+        let uncounted = self.uncounted
         return try await write(accountID) { sql in
             try await Self.lock(accountID, engine: engine, on: sql)
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
@@ -251,7 +255,8 @@ public struct RouteDesk: Sendable {
             if !remaining.isEmpty {
                 if let plan {
                     let call = RoutingCall(caller: stored.caller, dialed: stored.dialed, tags: stored.tags, time: at)
-                    let usage = try await CapCounting.usage(for: plan, accountID: accountID, caller: stored.caller, at: at, on: sql)
+                    let usage = try await CapCounting.usage(
+                        for: plan, accountID: accountID, caller: stored.caller, at: at, uncounted: uncounted, on: sql)
                     next = Self.pick(stored.simultaneousRing, from: remaining, plan: plan, call: call, usage: usage, places: places)
                 } else {
                     reason = .routingError
