@@ -38,9 +38,38 @@ public enum CrossVendorDedupe {
             var sources: Set<String>
         }
 
-        private(set) var calls: [CallID: Call]
+        private(set) var calls: [CallID: Call] = [:]
+        /// The calls by account, caller and number: a report can only join one of these, so
+        /// a group of a thousand new calls looks at a handful each instead of all of them.
+        private var byLine: [Line: Set<CallID>] = [:]
 
-        init(calls: [CallID: Call] = [:]) { self.calls = calls }
+        struct Line: Hashable {
+            let accountID: String
+            let caller: String
+            let tracking: String
+
+            init?(_ call: Call) {
+                guard let caller = call.caller, let tracking = call.tracking else { return nil }
+                self.init(accountID: call.accountID, caller: caller, tracking: tracking)
+            }
+
+            init(accountID: String, caller: String, tracking: String) {
+                self.accountID = accountID
+                self.caller = caller
+                self.tracking = tracking
+            }
+        }
+
+        init(calls: [CallID: Call] = [:]) {
+            for (id, call) in calls { set(id, call) }
+        }
+
+        /// Stores a call, keeping `byLine` in step with its caller and number.
+        private mutating func set(_ id: CallID, _ call: Call) {
+            if let old = calls[id], let line = Line(old) { byLine[line]?.remove(id) }
+            calls[id] = call
+            if let line = Line(call) { byLine[line, default: []].insert(id) }
+        }
 
         /// Reads the calls the group's new reports could join, and the state of the calls
         /// its other events touch. On PostgreSQL it first takes a lock per caller and
@@ -92,33 +121,36 @@ public enum CrossVendorDedupe {
 
         private mutating func add(_ rows: [any SQLRow]) throws {
             for row in rows {
-                calls[CallID(rawValue: try row.decode(column: "id", as: String.self))] = Call(
+                set(CallID(rawValue: try row.decode(column: "id", as: String.self)), Call(
                     accountID: try row.decode(column: "account_id", as: String.self),
                     caller: try row.decode(column: "caller_phone", as: String?.self),
                     tracking: try row.decode(column: "tracking_number", as: String?.self),
                     sortAt: try row.decode(column: "sort_at", as: Int64.self),
                     sources: []
-                )
+                ))
             }
         }
 
         /// The call this report is the same real call as, by the rule; nil when there is none.
+        /// The nearest start wins, then the smaller id.
         func match(_ event: CallEvent, accountID: AccountID) -> CallID? {
-            guard let caller = event.fields.callerPhone?.e164, let tracking = event.fields.trackingNumber?.e164 else { return nil }
+            guard let caller = event.fields.callerPhone?.e164, let tracking = event.fields.trackingNumber?.e164,
+                  let candidates = byLine[Line(accountID: accountID.rawValue, caller: caller, tracking: tracking)] else { return nil }
             let (start, window) = CrossVendorDedupe.start(of: event)
-            return calls
-                .filter { _, call in
-                    call.accountID == accountID.rawValue && call.caller == caller && call.tracking == tracking
-                        && Timestamp.gap(call.sortAt, start) <= UInt64(window) && !call.sources.contains(event.source.rawValue)
-                }
-                .min { Timestamp.gap($0.value.sortAt, start) < Timestamp.gap($1.value.sortAt, start)
-                    || (Timestamp.gap($0.value.sortAt, start) == Timestamp.gap($1.value.sortAt, start) && $0.key.rawValue < $1.key.rawValue) }?
-                .key
+            var best: (id: CallID, gap: UInt64)?
+            for id in candidates {
+                guard let call = calls[id] else { continue }
+                let gap = Timestamp.gap(call.sortAt, start)
+                guard gap <= UInt64(window), !call.sources.contains(event.source.rawValue) else { continue }
+                if let current = best, current.gap < gap || (current.gap == gap && current.id.rawValue < id.rawValue) { continue }
+                best = (id, gap)
+            }
+            return best?.id
         }
 
         /// Notes a call this group starts.
         mutating func start(_ id: CallID, accountID: AccountID, sortAt: Int64) {
-            calls[id] = Call(accountID: accountID.rawValue, caller: nil, tracking: nil, sortAt: sortAt, sources: [])
+            set(id, Call(accountID: accountID.rawValue, caller: nil, tracking: nil, sortAt: sortAt, sources: []))
         }
 
         /// Notes what an event placed on a call changes for later decisions.
@@ -128,7 +160,7 @@ public enum CrossVendorDedupe {
             call.tracking = event.fields.trackingNumber?.e164 ?? call.tracking
             if let started = event.fields.callStartedAt { call.sortAt = started.millisecondsSince1970 }
             call.sources.insert(event.source.rawValue)
-            calls[id] = call
+            set(id, call)
         }
     }
 }
