@@ -120,13 +120,21 @@ extension RoutedCall {
             let whileLive = try await exchange.route(campaign, caller: "+14155550111", at: start.adding(seconds: 30))
             try await exchange.desk.ended(routeID: first.routeID, accountID: exchange.accountID, at: start.adding(seconds: 60), durationSeconds: 55)
             let afterwards = try await exchange.route(campaign, caller: "+14155550112", at: start.adding(seconds: 90))
-            // An attempt whose end never arrived stops counting as live after 4 hours.
+            try await exchange.desk.connected(routeID: afterwards.routeID, accountID: exchange.accountID, at: start.adding(seconds: 95))
+            // An answered attempt whose end never arrived stops counting as live after 4 hours.
+            let stillTalking = try await exchange.route(campaign, caller: "+14155550114", at: start.adding(seconds: 3 * 3600))
             let muchLater = try await exchange.route(campaign, caller: "+14155550113", at: start.adding(seconds: 5 * 3600))
+            // One that was never answered and never called back stops after the longest ring and a minute.
+            let ringingStill = try await exchange.route(campaign, caller: "+14155550115", at: start.adding(seconds: 5 * 3600 + 300))
+            let ringLost = try await exchange.route(campaign, caller: "+14155550116", at: start.adding(seconds: 5 * 3600 + 661))
             #expect(first.ringingTargets == [single])
             #expect(whileLive.ringingTargets == [backup])
             #expect(whileLive.reason(of: single) == "concurrency")
             #expect(afterwards.ringingTargets == [single])
+            #expect(stillTalking.reason(of: single) == "concurrency", "the call that rang at +90 s was answered")
             #expect(muchLater.ringingTargets == [single])
+            #expect(ringingStill.reason(of: single) == "concurrency")
+            #expect(ringLost.ringingTargets == [single])
         }
     }
 

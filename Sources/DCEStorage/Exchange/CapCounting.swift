@@ -14,9 +14,24 @@ import Synchronization
 /// calls are counted from the attempts still open. Attempts stored before the counters
 /// are counted from their own rows, as they always were.
 enum CapCounting {
-    /// How long an attempt that never reported its end still counts as live: a carrier's
-    /// lost callback must not block a target's concurrency forever.
+    /// How long an answered attempt that never reported its end still counts as live: a
+    /// carrier's lost callback must not block a target's concurrency forever.
     static let liveWindowMilliseconds: Int64 = 4 * 3_600_000
+    /// How long an attempt that was never answered counts as live: the longest ring a target
+    /// may ask for and a minute for the carrier's callback. A lost "no answer" frees the line
+    /// then, not hours later.
+    static let ringingWindowMilliseconds: Int64 = Int64(RoutingPlan.ringTimeouts.upperBound + 60) * 1000
+
+    /// The attempts that are live at `time`: not ended, and answered within the live window
+    /// or started within the ringing window.
+    static func live(at time: Timestamp) -> SQLQueryString {
+        let liveSince = time.millisecondsSince1970 &- liveWindowMilliseconds
+        let ringingSince = time.millisecondsSince1970 &- ringingWindowMilliseconds
+        return """
+            ended_at IS NULL AND started_at >= \(bind: liveSince) \
+            AND (connected_at IS NOT NULL OR started_at >= \(bind: ringingSince))
+            """
+    }
 
     static func usage(
         for plan: RoutingPlan, accountID: AccountID, caller: PhoneNumber?, at time: Timestamp, uncounted: UncountedAttempts,
@@ -133,12 +148,11 @@ enum CapCounting {
         }
         // Live calls are read only where a concurrency cap needs them.
         guard caps.contains(where: { $0.concurrency != nil }) else { return result }
-        let liveSince = time.millisecondsSince1970 &- liveWindowMilliseconds
         let live = try await sql.raw("""
             SELECT \(unsafeRaw: owner.column) AS owner, \(count(owner, "1 = 1", as: "live"))
             FROM route_attempts
             WHERE account_id = \(bind: accountID.rawValue) AND \(unsafeRaw: owner.column) IN (\(binds: ids))
-              AND ended_at IS NULL AND started_at >= \(bind: liveSince) AND counted = 1
+              AND \(Self.live(at: time)) AND counted = 1
             GROUP BY \(unsafeRaw: owner.column)
             """).all()
         for row in live {
@@ -180,7 +194,7 @@ enum CapCounting {
             }
             columns.append(count(owner, condition, as: "\(metric.rawValue)_total"))
         }
-        columns.append(count(owner, "ended_at IS NULL AND started_at >= \(bind: liveSince)", as: "live"))
+        columns.append(count(owner, Self.live(at: time), as: "live"))
         let rows = try await sql.raw("""
             SELECT \(unsafeRaw: owner.column) AS owner, \(SQLList(columns, separator: SQLRaw(", ")))
             FROM route_attempts
