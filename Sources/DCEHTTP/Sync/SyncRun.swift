@@ -141,15 +141,28 @@ actor SyncRun {
     /// page added.
     func ingest(_ request: PullRequest, _ response: PullResponse, _ rows: [PulledRow]) async throws -> SyncReport {
         let kept = keptRequest(request, response)
+        var added = SyncReport(window: window)
+        added.pages = 1
+        added.rows = rows.count
+        // A page stored before exactly as it is now adds nothing: it is not kept again.
+        let pages = PulledPages(database: engine.services.database)
+        let digest = PulledPages.digest(url: kept.headers["x-dce-pull-url"] ?? kept.path, requestBody: kept.headers["x-dce-pull-body"],
+                                        responseBody: response.body)
+        if try await pages.stored(digest, integrationID: integration.id) {
+            added.duplicates = rows.reduce(0) { count, row in
+                if case .success(let events) = row.outcome { count + events.count } else { count }
+            }
+            report.add(added)
+            engine.services.metrics.syncPage(vendor: adapter.name, rows: rows.count)
+            return added
+        }
         let read = try await PulledRows.read(rows, vendor: adapter, accountID: integration.accountID,
                                              lookups: WebhookLookups(database: engine.services.database))
         let ingest = Ingest(services: engine.services)
         let outcomes = try await ingest.append(read.events, ingest.begin(kept, accountID: integration.accountID, label: adapter.name),
                                                refusedRows: read.refusals)
         if !read.refusals.isEmpty { engine.services.metrics.syncDeadLetter(vendor: adapter.name, count: read.refusals.count) }
-        var added = SyncReport(window: window)
-        added.pages = 1
-        added.rows = rows.count
+        try await pages.note(digest, integrationID: integration.id, at: engine.now())
         added.duplicates = outcomes.count(where: \.duplicate)
         added.newEvents = outcomes.count - added.duplicates
         added.deadLetters = read.refusals.count

@@ -35,6 +35,7 @@ public enum Migrations {
         m016Recordings,
         m017ExchangeRevisions,
         m018CapCounters,
+        m019PulledPages,
     ]
 
     /// Applies every migration not yet applied, each in its own transaction, and returns

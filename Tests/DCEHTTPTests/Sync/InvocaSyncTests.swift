@@ -65,6 +65,29 @@ import Testing
     }
 
     @Test(arguments: TestEngine.all)
+    func pullingTheWindowAgainKeepsOnlyThePagesThatChanged(engine: TestEngine) async throws {
+        // A scheduled Invoca run reads whole dates, so every run reads the day again.
+        let grown = Mutex(false)
+        try await withInvoca(engine, rows: Self.standardRows, before: { request in
+            grown.withLock { $0 } ? Self.serve(request, rows: Self.standardRows + [Self.transaction(8)], repeatLastRow: false) : nil
+        }) { harness, _ in
+            // run: the window, then again after one more call arrived (it lands on the last page)
+            let first = try await harness.engine().sync(integrationID: harness.integration.id, window: Self.window)
+            grown.withLock { $0 = true }
+            let again = try await harness.engine().sync(integrationID: harness.integration.id, window: Self.window)
+
+            // validate
+            // Nine rows fill three pages of three: a fourth, empty, ends the second run.
+            #expect(first.pages == 3 && again.pages == 4)
+            #expect(again.newEvents == 1)
+            #expect(again.duplicates == 8)
+            #expect(try await Stored.requests(harness.services.database).count == 5, "the two unchanged pages are kept once")
+            #expect(try await Stored.count("raw_events", harness.services.database) == 9)
+            #expect(try await Stored.count("calls", harness.services.database) == 8)
+        }
+    }
+
+    @Test(arguments: TestEngine.all)
     func errorsSlowAnswersRateLimitsAMalformedRowAndARepeatedPageLeaveEveryCallOnce(engine: TestEngine) async throws {
         let pageTwoTries = Counter()
         var rows = Self.standardRows
