@@ -2,6 +2,7 @@ import DCEStorage
 import DCETestSupport
 import Foundation
 import Subprocess
+import SystemPackage
 import Testing
 
 /// The served `openapi.yaml` fuzzed by schemathesis (PyPI, installed by `scripts/test`)
@@ -31,9 +32,12 @@ import Testing
         defer { server.stop() }
         let issued = try await HTTP.request(.POST, server.baseURL + "/v1/admin/accounts/demo/keys", key: Self.adminKey, body: #"{"label": "fuzz"}"#)
         let key = try #require(issued.value["key"]?.string, "\(issued.value)")
-        let configuration = FileManager.default.temporaryDirectory.appendingPathComponent("dce-schemathesis-\(UUID().uuidString).toml")
+        // schemathesis keeps a cache in its working directory: a directory of the run's own.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dce-schemathesis-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configuration = directory.appendingPathComponent("schemathesis.toml")
         try Self.configuration.write(to: configuration, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: configuration) }
 
         // run
         let fuzz = try await Subprocess.run(
@@ -45,6 +49,7 @@ import Testing
                 "--header", "Authorization: Bearer \(key)", "--max-examples", "8", "--workers", "2", "--seed", "1",
                 "--request-timeout", "30", "--no-color",
             ],
+            workingDirectory: FilePath(directory.path),
             output: .string(limit: 16 << 20), error: .string(limit: 16 << 20))
 
         // validate

@@ -285,7 +285,11 @@ public struct RouteDesk: Sendable {
     /// The call was answered: by `target` when the carrier says which, else by the first
     /// target ringing. Others still ringing are cancelled.
     public func connected(routeID: String, accountID: AccountID, at: Timestamp, target: TargetID? = nil) async throws {
+        let engine = database.engine
         try await write(accountID) { sql in
+            // Counters change under the account's lock, as routing reads them: nodes never
+            // update an account's counter rows in opposite orders.
+            try await Self.lock(accountID, engine: engine, on: sql)
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             let open = stored.attempts.filter { $0.endedAt == nil }
             guard !open.contains(where: { $0.connectedAt != nil }),
@@ -309,7 +313,11 @@ public struct RouteDesk: Sendable {
     /// seconds (`durationSeconds`, else the time since it connected); a later call with a
     /// duration (a late status callback) decides again.
     public func ended(routeID: String, accountID: AccountID, at: Timestamp, durationSeconds: Int?) async throws {
+        let engine = database.engine
         try await write(accountID) { sql in
+            // Counters change under the account's lock, as routing reads them: nodes never
+            // update an account's counter rows in opposite orders.
+            try await Self.lock(accountID, engine: engine, on: sql)
             guard let stored = try await Self.loadRow(routeID: routeID, accountID: accountID, on: sql) else { throw ExchangeError.notFound }
             if let answered = stored.attempts.first(where: { $0.connectedAt != nil }), let connectedAt = answered.connectedAt {
                 // A repeated end without a duration measures to the first end, not to now.
