@@ -34,7 +34,8 @@ struct PulledRows {
                 event.externalCallID = stored
             }
         }
-        var incoming = IncomingEvent(event: event, payload: item.payload.isEmpty ? row.payload : item.payload)
+        var incoming = item.isWholeBody ? IncomingEvent.wholeBody(event)
+            : IncomingEvent(event: event, payload: item.payload.isEmpty ? row.payload : item.payload)
         if vendor.campaignFromNumbers, event.fields.campaignID == nil {
             incoming.campaignLookup = CampaignLookup(label: item.attributionLabel, trackingNumber: event.fields.trackingNumber)
         }

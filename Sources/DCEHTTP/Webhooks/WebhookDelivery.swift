@@ -63,37 +63,15 @@ extension WebhooksController {
                 }
                 if read.events.isEmpty, let first = refused.first { throw first }
             } else {
-                read = PulledRows(events: try await events(vendor.decode(delivery, integration: profile), vendor: vendor, integration: integration))
+                // A delivery read whole is one row of its own events.
+                let whole = PulledRow(payload: "", outcome: .success(try vendor.decode(delivery, integration: profile)))
+                read = try await PulledRows.read([whole], vendor: vendor, accountID: integration.accountID, lookups: lookups)
             }
         } catch let error as VendorError {
             throw APIError.badRequest(error.message, field: error.field, code: error.code)
         }
         try IngestChecks.requireStorableText(read.events, batched: read.events.count > 1)
         return read
-    }
-
-    /// A delivery's events as its vendor read them, with what the account's own data
-    /// decides: a campaign from the number inventory, a correction's call from the event
-    /// it corrects (earlier in the same delivery, or stored).
-    private func events(_ decoded: [VendorEvent], vendor: any VendorAdapter, integration: Integration) async throws -> [IncomingEvent] {
-        var events: [IncomingEvent] = []
-        for item in decoded {
-            var event = item.event
-            if let key = item.correctedKey {
-                if let sameDelivery = events.first(where: { $0.event.idempotencyKey == key }) {
-                    event.externalCallID = sameDelivery.event.externalCallID
-                } else if let stored = try await lookups.externalCallID(forKey: key, accountID: integration.accountID) {
-                    event.externalCallID = stored
-                }
-            }
-            var incoming = item.isWholeBody ? IncomingEvent.wholeBody(event) : IncomingEvent(event: event, payload: item.payload)
-            if vendor.campaignFromNumbers, event.fields.campaignID == nil {
-                // The account's numbers decide the campaign, read when the event is written.
-                incoming.campaignLookup = CampaignLookup(label: item.attributionLabel, trackingNumber: event.fields.trackingNumber)
-            }
-            events.append(incoming)
-        }
-        return events
     }
 
     func answer(
