@@ -140,33 +140,59 @@ struct SQLiteSyncError: Error, CustomStringConvertible {
 }
 
 /// A fixed set of connections lent out one caller at a time, first come first served.
+/// Once drained for closing it lends no more: a caller waiting then, or asking after, gets
+/// `DatabaseClosedError`, and the drain waits for the connections still lent to come back,
+/// so that every connection is closed.
 actor ConnectionPool<Connection: Sendable> {
     private var idle: [Connection]
-    private var waiters: [CheckedContinuation<Connection, Never>] = []
+    private var waiters: [CheckedContinuation<Connection, any Error>] = []
+    private var lent = 0
+    private var closed = false
+    private var allReturned: CheckedContinuation<Void, Never>?
 
     init(_ connections: [Connection]) { idle = connections }
 
     func withConnection<T: Sendable>(_ body: @Sendable (Connection) async throws -> T) async throws -> T {
-        let connection = await acquire()
+        let connection = try await acquire()
         defer { release(connection) }
         return try await body(connection)
     }
 
-    private func acquire() async -> Connection {
-        if let connection = idle.popLast() { return connection }
-        return await withCheckedContinuation { waiters.append($0) }
+    private func acquire() async throws -> Connection {
+        guard !closed else { throw DatabaseClosedError() }
+        if let connection = idle.popLast() {
+            lent += 1
+            return connection
+        }
+        // Handed over by `release`, still counted as lent.
+        return try await withCheckedThrowingContinuation { waiters.append($0) }
     }
 
     private func release(_ connection: Connection) {
-        if waiters.isEmpty {
-            idle.append(connection)
-        } else {
+        if !waiters.isEmpty {
             waiters.removeFirst().resume(returning: connection)
+            return
+        }
+        lent -= 1
+        idle.append(connection)
+        if closed, lent == 0 {
+            allReturned?.resume()
+            allReturned = nil
         }
     }
 
-    func drain() -> [Connection] {
+    /// Every connection, once the ones lent are back; the pool lends no more.
+    func drain() async -> [Connection] {
+        closed = true
+        for waiter in waiters { waiter.resume(throwing: DatabaseClosedError()) }
+        waiters = []
+        if lent > 0 { await withCheckedContinuation { allReturned = $0 } }
         defer { idle = [] }
         return idle
     }
+}
+
+/// The database was closed (the server is stopping) while a query waited for a connection.
+public struct DatabaseClosedError: Error, CustomStringConvertible {
+    public var description: String { "the database is closed" }
 }
