@@ -21,7 +21,7 @@ public struct PulledPages: Sendable {
         hash.update(data: Data((requestBody ?? "").utf8))
         hash.update(data: Data([0]))
         hash.update(data: responseBody)
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return hash.finalize().hexString
     }
 
     public func stored(_ digest: String, integrationID: String) async throws -> Bool {
